@@ -1,0 +1,70 @@
+//! Every way a run of waitfor can end other than success, and its exit code.
+//!
+//! The exit codes of the product contract live here and nowhere else.
+
+use std::fmt;
+
+use nix::errno::Errno;
+use nix::sys::signal::Signal;
+
+#[derive(Debug)]
+pub enum Error {
+    /// `--help` or `--version`: the text clap rendered, for stdout.
+    Help(String),
+    /// Bad usage, or an invalid target, duration or option.
+    Usage(String),
+    /// The deadline passed first; the report has already named what blocked.
+    NotReady { not_ready: usize, total: usize },
+    /// A signal ended the wait.
+    Interrupted(Signal),
+    /// The COMMAND does not exist anywhere on PATH.
+    CommandNotFound(String),
+    /// The COMMAND exists but cannot be executed.
+    CommandNotExecutable(String, Errno),
+    /// waitfor could not set itself up (no event loop, no signal handlers).
+    Startup(std::io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Help(_) => 0,
+            Error::Startup(_) => 1,
+            Error::Usage(_) => 2,
+            // As timeout(1) and wait-for-it do, so scripts can tell a timeout apart.
+            Error::NotReady { .. } => 124,
+            Error::CommandNotExecutable(..) => 126,
+            Error::CommandNotFound(_) => 127,
+            // The shell convention for "ended by signal N"; docker reports 143 for SIGTERM.
+            Error::Interrupted(signal) => 128 + *signal as i32,
+        }
+    }
+
+    /// Turns a clap failure into a one-line usage error; help and version stay whole.
+    pub fn from_clap(error: clap::Error) -> Self {
+        if !error.use_stderr() {
+            return Error::Help(error.render().to_string());
+        }
+        let rendered = error.render().to_string();
+        let first_line = rendered.lines().next().unwrap_or_default();
+        Error::Usage(first_line.trim_start_matches("error: ").to_owned())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Help(text) => f.write_str(text),
+            Error::Usage(message) => write!(f, "{message} (see waitfor --help)"),
+            Error::NotReady { not_ready, total } => {
+                write!(f, "timed out: {not_ready} of {total} targets not ready")
+            }
+            Error::Interrupted(signal) => write!(f, "interrupted by {signal} while waiting"),
+            Error::CommandNotFound(command) => write!(f, "{command}: command not found"),
+            Error::CommandNotExecutable(command, errno) => {
+                write!(f, "{command}: cannot execute: {}", errno.desc())
+            }
+            Error::Startup(error) => write!(f, "cannot start: {error}"),
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The validated options the rest of waitfor takes, built once from the command line.
+//!
+//! Everything that can be wrong with the invocation is found here, before any
+//! probe runs, and reported as [`Error::Usage`] (exit 2).
+
+use std::ffi::OsString;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::cli::{Cli, LogFormat};
+use crate::error::Error;
+use crate::target::Target;
+
+/// Where targets come from when none is given on the command line.
+const TARGETS_ENV: &str = "WAITFOR_TARGETS";
+
+#[derive(Debug)]
+pub struct Options {
+    pub targets: Vec<Target>,
+    pub timing: Timing,
+    pub until: Until,
+    pub log: Log,
+    /// The program and its arguments; never empty when present.
+    pub command: Option<Vec<OsString>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// The overall deadline; `None` waits forever.
+    pub timeout: Option<Duration>,
+    pub interval: Duration,
+    pub connect_timeout: Duration,
+}
+
+/// When the wait is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    AllReady,
+    AnyReady,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Log {
+    pub verbosity: Verbosity,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Attempts,
+    Everything,
+}
+
+impl Options {
+    pub fn from_args(args: impl IntoIterator<Item = OsString>) -> Result<Self, Error> {
+        let cli = Cli::try_parse_from(args).map_err(Error::from_clap)?;
+        let from_env;
+        let targets: Vec<&str> = if cli.targets.is_empty() {
+            from_env = std::env::var(TARGETS_ENV).unwrap_or_default();
+            from_env
+                .split([' ', ',', '\t', '\n'])
+                .filter(|t| !t.is_empty())
+                .collect()
+        } else {
+            cli.targets.iter().map(String::as_str).collect()
+        };
+        if targets.is_empty() {
+            return Err(Error::Usage(format!(
+                "no target given: name at least one TARGET (or set {TARGETS_ENV})"
+            )));
+        }
+        let targets = targets
+            .into_iter()
+            .map(|text| text.parse::<Target>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|invalid| Error::Usage(invalid.to_string()))?;
+        for (name, value) in [
+            ("--interval", cli.interval),
+            ("--connect-timeout", cli.connect_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(Error::Usage(format!("{name} must be more than 0")));
+            }
+        }
+        Ok(Options {
+            targets,
+            timing: Timing {
+                timeout: Some(cli.timeout).filter(|timeout| !timeout.is_zero()),
+                interval: cli.interval,
+                connect_timeout: cli.connect_timeout,
+            },
+            until: if cli.any {
+                Until::AnyReady
+            } else {
+                Until::AllReady
+            },
+            log: Log {
+                verbosity: match (cli.quiet, cli.verbose) {
+                    (true, _) => Verbosity::Quiet,
+                    (false, 0) => Verbosity::Normal,
+                    (false, 1) => Verbosity::Attempts,
+                    (false, _) => Verbosity::Everything,
+                },
+                format: cli.log_format,
+            },
+            command: Some(cli.command).filter(|command| !command.is_empty()),
+        })
+    }
+}

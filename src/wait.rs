@@ -1,0 +1,151 @@
+//! Runs every target's probe concurrently against the deadline until the wait is over.
+//!
+//! Each target gets a task of its own that retries its probe until it is ready;
+//! the tasks only send what happened. One loop here owns all the state, decides
+//! when the wait is over (all ready, one ready with `--any`, deadline passed,
+//! signal received) and tells the report. Returning drops the tasks, which
+//! cancels every attempt still under way.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nix::sys::resource::{Resource, getrlimit};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::deadline::Deadline;
+use crate::error::Error;
+use crate::options::{Options, Timing, Until};
+use crate::probe::{self, Failure};
+use crate::report::Report;
+use crate::shutdown::Shutdown;
+use crate::target::Target;
+
+/// Where one target stands.
+pub struct Progress<'a> {
+    pub target: &'a Target,
+    pub attempts: u32,
+    /// Why the latest attempt failed.
+    pub last_failure: Option<Failure>,
+    /// How long it took to become ready, once it is.
+    pub ready_after: Option<Duration>,
+}
+
+/// What a target's task reports after each attempt.
+struct Attempt {
+    index: usize,
+    outcome: Result<(), Failure>,
+}
+
+/// Waits until the targets are ready as `options.until` asks, the deadline
+/// passes, or a shutdown signal arrives.
+pub async fn until_ready(options: &Options, shutdown: &mut Shutdown) -> Result<(), Error> {
+    let started = Instant::now();
+    let deadline = Deadline::after(options.timing.timeout);
+    let mut report = Report::new(options.log);
+    let mut progress: Vec<Progress> = options
+        .targets
+        .iter()
+        .map(|target| Progress {
+            target,
+            attempts: 0,
+            last_failure: None,
+            ready_after: None,
+        })
+        .collect();
+    report.started(&progress, options.timing.timeout);
+
+    let (attempts_tx, mut attempts) = mpsc::unbounded_channel();
+    let slots = Arc::new(Semaphore::new(concurrent_attempts()));
+    let mut tasks = JoinSet::new();
+    for (index, target) in options.targets.iter().enumerate() {
+        tasks.spawn(retry(
+            index,
+            target.clone(),
+            options.timing,
+            deadline,
+            Arc::clone(&slots),
+            attempts_tx.clone(),
+        ));
+    }
+
+    let mut not_ready = progress.len();
+    let mut ticks = tokio::time::interval_at(started + report.tick_period(), report.tick_period());
+    loop {
+        tokio::select! {
+            // A signal or the deadline wins over an attempt that completes at the same moment.
+            biased;
+            signal = shutdown.requested() => {
+                report.finish(&progress);
+                return Err(Error::Interrupted(signal));
+            }
+            () = deadline.passed() => {
+                report.timed_out(&progress, started.elapsed());
+                return Err(Error::NotReady { not_ready, total: progress.len() });
+            }
+            Some(Attempt { index, outcome }) = attempts.recv() => {
+                let target = &mut progress[index];
+                target.attempts += 1;
+                match outcome {
+                    Ok(()) => {
+                        target.ready_after = Some(started.elapsed());
+                        report.ready(target);
+                        not_ready -= 1;
+                        if not_ready == 0 || options.until == Until::AnyReady {
+                            report.finish(&progress);
+                            return Ok(());
+                        }
+                    }
+                    Err(failure) => {
+                        target.last_failure = Some(failure);
+                        report.attempt_failed(target);
+                    }
+                }
+            }
+            _ = ticks.tick() => report.tick(&progress, started.elapsed()),
+        }
+    }
+}
+
+/// Probes one target until it is ready, pausing `interval` after each failure.
+async fn retry(
+    index: usize,
+    target: Target,
+    timing: Timing,
+    deadline: Deadline,
+    slots: Arc<Semaphore>,
+    attempts: mpsc::UnboundedSender<Attempt>,
+) {
+    loop {
+        let outcome = {
+            // The slot is held for the whole attempt: it stands for its descriptors.
+            let _slot = slots.acquire().await;
+            let bound = deadline.cap(timing.connect_timeout);
+            tokio::time::timeout(bound, probe::check(&target.kind))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Failure::new(format!(
+                        "no answer within {}",
+                        crate::report::duration(bound)
+                    )))
+                })
+        };
+        let ready = outcome.is_ok();
+        if attempts.send(Attempt { index, outcome }).is_err() || ready {
+            return;
+        }
+        tokio::time::sleep(timing.interval).await;
+    }
+}
+
+/// How many attempts may be under way at once: each holds a socket (and a
+/// name lookup may hold another), so stay well inside the descriptor limit
+/// rather than fail with EMFILE when there are thousands of targets.
+fn concurrent_attempts() -> usize {
+    /// Descriptors kept for stdio, the event loop, the resolver's files.
+    const RESERVED: u64 = 16;
+    let soft_limit = getrlimit(Resource::RLIMIT_NOFILE).map_or(1024, |(soft, _)| soft);
+    let usable = soft_limit.saturating_sub(RESERVED) / 2;
+    usable.clamp(1, 4096) as usize
+}

@@ -1,0 +1,259 @@
+//! What the black-box tests share: running the built binary within a time
+//! bound, free loopback ports, listeners that open late, and a DROP rule on
+//! `lo` that is always removed.
+//!
+//! Every process a test starts is waited for or killed by PID before the test
+//! returns, and every test runs on loopback only.
+
+#![allow(dead_code)] // Each test binary uses its own part of this module.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The binary under test, with stdin closed and its output captured.
+pub fn waitfor() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_waitfor"));
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_remove("RUST_LOG")
+        .env_remove("WAITFOR_TARGETS")
+        .env_remove("WAITFOR_TIMEOUT")
+        .env_remove("WAITFOR_INTERVAL")
+        .env_remove("WAITFOR_CONNECT_TIMEOUT")
+        .env_remove("WAITFOR_ANY");
+    command
+}
+
+/// How a finished run ended and what it printed.
+#[derive(Debug)]
+pub struct Run {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.status
+            .code()
+            .unwrap_or_else(|| panic!("ended by a signal: {self:?}"))
+    }
+}
+
+/// Runs `command` to its end; kills it and fails the test if it takes longer than `limit`.
+pub fn run_within(command: &mut Command, limit: Duration) -> Run {
+    let started = Instant::now();
+    let mut child = command.spawn().expect("the command starts");
+    let stdout = read_in_background(child.stdout.take());
+    let stderr = read_in_background(child.stderr.take());
+    let status = wait_bounded(&mut child, started, limit);
+    let elapsed = started.elapsed();
+    Run {
+        status,
+        stdout: stdout.join().expect("stdout reader"),
+        stderr: stderr.join().expect("stderr reader"),
+        elapsed,
+    }
+}
+
+fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_string(&mut text);
+        }
+        text
+    })
+}
+
+/// Waits for `child`, or kills it by PID once `limit` has passed since `started`.
+pub fn wait_bounded(child: &mut Child, started: Instant, limit: Duration) -> ExitStatus {
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pid {} still running after {limit:?}: killed", child.id());
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// A running waitfor whose stderr is read line by line as it comes.
+pub struct Running {
+    pub child: Child,
+    pub started: Instant,
+    lines: mpsc::Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Running {
+    pub fn spawn(command: &mut Command) -> Self {
+        let started = Instant::now();
+        let mut child = command.spawn().expect("the command starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let (sender, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            started,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a stderr line containing `text`; kills the child and fails if none comes in `limit`.
+    pub fn wait_for_line(&mut self, text: &str, limit: Duration) {
+        let until = Instant::now() + limit;
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(text);
+                    self.seen.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        panic!(
+            "no line with {text:?} within {limit:?}; saw {:?}",
+            self.seen
+        );
+    }
+
+    pub fn wait(&mut self, limit: Duration) -> ExitStatus {
+        wait_bounded(&mut self.child, Instant::now(), limit)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A loopback port nothing listens on, below Linux's ephemeral range so that
+/// no outgoing connection of this machine can be using it.
+pub fn free_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let _ = NEXT.compare_exchange(
+        0,
+        20_000 + (std::process::id() % 500) as u16 * 20,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let port = NEXT.fetch_add(1, Ordering::SeqCst);
+        assert!(port < 32_000, "ran out of test ports");
+        let v4 = TcpListener::bind(("127.0.0.1", port));
+        let v6 = TcpListener::bind(("::1", port));
+        if v4.is_ok() && v6.is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A listener that opens on `address` after `delay` and stays open until dropped.
+pub struct LateListener {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+pub fn listen_after(address: impl Into<SocketAddr>, delay: Duration) -> LateListener {
+    let address = address.into();
+    let (stop, stopped) = mpsc::channel::<()>();
+    let thread = thread::spawn(move || {
+        if stopped.recv_timeout(delay).is_ok() {
+            return;
+        }
+        let _listener = TcpListener::bind(address).expect("the late listener binds");
+        let _ = stopped.recv();
+    });
+    LateListener {
+        stop: Some(stop),
+        thread: Some(thread),
+    }
+}
+
+impl Drop for LateListener {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// An iptables rule dropping every TCP packet to `port` on `lo`, removed when dropped.
+pub struct DroppedPort {
+    port: String,
+}
+
+impl DroppedPort {
+    pub fn new(port: u16) -> Self {
+        let rule = DroppedPort {
+            port: port.to_string(),
+        };
+        rule.iptables("-I");
+        rule
+    }
+
+    fn iptables(&self, action: &str) {
+        let status = Command::new("iptables")
+            .args([
+                action, "INPUT", "-i", "lo", "-p", "tcp", "--dport", &self.port, "-j", "DROP",
+            ])
+            .status()
+            .expect("iptables runs (the tests need root and the iptables package)");
+        assert!(status.success(), "iptables {action} failed: {status}");
+    }
+}
+
+impl Drop for DroppedPort {
+    fn drop(&mut self) {
+        self.iptables("-D");
+    }
+}
+
+/// A fresh directory under the system temp dir, removed when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("waitfor-test-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn secs(seconds: f64) -> Duration {
+    Duration::from_secs_f64(seconds)
+}
