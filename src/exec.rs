@@ -9,7 +9,8 @@ use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStrExt;
 
 use nix::errno::Errno;
-use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, signal, sigprocmask};
+use nix::libc;
+use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
 use nix::unistd::execvp;
 
 use crate::error::Error;
@@ -40,12 +41,13 @@ pub fn exec(command: &[OsString]) -> Error {
 /// Default dispositions for every signal and an empty mask, as a child of a
 /// shell would get. exec resets handled signals itself but keeps ignored ones,
 /// and Rust ignores SIGPIPE: a COMMAND inheriting that would not die on a
-/// closed pipe.
+/// closed pipe. The realtime signals count too (nix's `Signal` lists only the
+/// classic ones); libc refuses the one or two it reserves for itself, and
+/// SIGKILL and SIGSTOP cannot change, so failures are expected and harmless.
 fn restore_signal_state() {
-    for sig in Signal::iterator().filter(|s| !matches!(s, Signal::SIGKILL | Signal::SIGSTOP)) {
-        // SAFETY: SIG_DFL installs no handler, so no code runs in signal context.
-        // Failure is harmless: exec resets handled signals to default anyway.
-        let _ = unsafe { signal(sig, SigHandler::SigDfl) };
+    for signo in 1..=libc::SIGRTMAX() {
+        // SAFETY: SIG_DFL installs no handler, so no code of ours runs in signal context.
+        unsafe { libc::signal(signo, libc::SIG_DFL) };
     }
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
 }

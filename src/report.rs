@@ -211,22 +211,25 @@ struct LiveStatus {
 impl LiveStatus {
     fn draw(&mut self, progress: &[Progress]) {
         let width = terminal_width();
-        let mut lines: Vec<String> = progress
+        let shown = &progress[..progress.len().min(NAMED_AT_MOST)];
+        let name_width = shown
             .iter()
-            .take(NAMED_AT_MOST)
-            .map(|p| match p.ready_after {
-                Some(after) => format!(
-                    "  ready    {}  after {} ({})",
-                    p.target,
-                    duration(after),
-                    attempts(p.attempts)
-                ),
-                None => format!(
-                    "  waiting  {}  {} ({})",
-                    p.target,
-                    last_failure(p),
-                    attempts(p.attempts)
-                ),
+            .map(|p| p.target.to_string().len())
+            .max()
+            .unwrap_or(0);
+        // Counts before the free text, so a narrow terminal cuts only the detail.
+        let mut lines: Vec<String> = shown
+            .iter()
+            .map(|p| {
+                let (state, detail) = match p.ready_after {
+                    Some(after) => ("ready", format!("after {}", duration(after))),
+                    None => ("waiting", last_failure(p)),
+                };
+                let name = p.target.to_string();
+                format!(
+                    "  {state:<7}  {name:<name_width$}  {:>5} tries  {detail}",
+                    p.attempts
+                )
             })
             .collect();
         if progress.len() > NAMED_AT_MOST {

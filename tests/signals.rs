@@ -1,0 +1,82 @@
+//! Signals while waiting: SIGTERM, SIGINT and SIGHUP end the wait at once with
+//! 128+N, also when waitfor is PID 1 (where the kernel drops every signal it
+//! has no handler for, and `docker stop` would otherwise hang).
+
+mod common;
+
+use std::process::Command;
+use std::time::Instant;
+
+use common::*;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// Starts waitfor on a port nobody opens and waits until it says it is waiting
+/// (its handlers are installed before it says so).
+fn waiting(command: &mut Command) -> Running {
+    let mut running = Running::spawn(command);
+    running.wait_for_line("waiting up to", secs(10.0));
+    running
+}
+
+#[test]
+fn sigterm_as_pid_1_ends_the_wait_with_143() {
+    let port = free_port();
+    let mut running = waiting(
+        Command::new("unshare")
+            .args(["--pid", "--fork", "--kill-child", "--mount-proc"])
+            .arg(env!("CARGO_BIN_EXE_waitfor"))
+            .args([
+                "-t",
+                "60",
+                &format!("127.0.0.1:{port}"),
+                "--",
+                "echo",
+                "must not run",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped()),
+    );
+    let unshare = running.child.id();
+    let children = std::fs::read_to_string(format!("/proc/{unshare}/task/{unshare}/children"))
+        .expect("unshare's children");
+    let pid: i32 = children.trim().parse().expect("one child: waitfor");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let nspid = status.lines().find(|l| l.starts_with("NSpid:")).unwrap();
+    assert!(
+        nspid.ends_with("\t1"),
+        "waitfor is PID 1 in its namespace: {nspid}"
+    );
+
+    let sent = Instant::now();
+    kill(Pid::from_raw(pid), Signal::SIGTERM).unwrap();
+    let exit = running.wait(secs(10.0));
+    assert_eq!(
+        exit.code(),
+        Some(143),
+        "unshare passes on waitfor's exit code"
+    );
+    assert!(sent.elapsed() < secs(2.0), "took {:?}", sent.elapsed());
+}
+
+#[test]
+fn each_handled_signal_ends_the_wait_with_128_plus_n() {
+    for (signal, code) in [
+        (Signal::SIGTERM, 143),
+        (Signal::SIGINT, 130),
+        (Signal::SIGHUP, 129),
+    ] {
+        let port = free_port();
+        let mut running = waiting(waitfor().args(["-t", "60", &format!("127.0.0.1:{port}")]));
+        let sent = Instant::now();
+        kill(Pid::from_raw(running.child.id() as i32), signal).unwrap();
+        let exit = running.wait(secs(10.0));
+        assert_eq!(exit.code(), Some(code), "{signal}");
+        assert!(
+            sent.elapsed() < secs(2.0),
+            "{signal} took {:?}",
+            sent.elapsed()
+        );
+        running.wait_for_line(&format!("interrupted by {signal}"), secs(5.0));
+    }
+}

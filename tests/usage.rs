@@ -1,0 +1,253 @@
+//! The command line and the output: bad input is one line and exit 2, never a
+//! panic; stdout belongs to the COMMAND; -q, -v, --log-format json, RUST_LOG,
+//! WAITFOR_* variables, and the live status on a terminal.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let cases: &[&[&str]] = &[
+        &[],
+        &["--", "echo", "no target"],
+        &[""],
+        &["db"],
+        &["db:"],
+        &[":5432"],
+        &["db:0"],
+        &["db:65536"],
+        &["db:99999999999999999999"],
+        &["db:-1"],
+        &["db:port"],
+        &["db:80/path"],
+        &["db:80:80"],
+        &["[::1"],
+        &["[::1]"],
+        &["[::1]x:80"],
+        &["[nothex]:80"],
+        &["::1:80"],
+        &["d b:80"],
+        &["db\u{e9}:80"],
+        &["300.1.1.1:80"],
+        &["gopher://db:70"],
+        &["tcp://"],
+        &["tcp://db"],
+        &["-t", "5x", "db:80"],
+        &["-t", "-1", "db:80"],
+        &["-t", "", "db:80"],
+        &["-t", "1e999", "db:80"],
+        &["-t", "99999999999999999999999s", "db:80"],
+        &["-i", "0", "db:80"],
+        &["--connect-timeout", "0", "db:80"],
+        &["--log-format", "xml", "db:80"],
+        &["-q", "-v", "db:80"],
+        &["--no-such-option", "db:80"],
+        &["-t"],
+    ];
+    for args in cases {
+        let run = run_within(waitfor().args(*args), secs(10.0));
+        assert_eq!(run.code(), 2, "{args:?}: {run:?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with("waitfor: error: "),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn bad_input_from_the_environment_is_refused_too() {
+    for (variable, value) in [
+        ("WAITFOR_TARGETS", "db:80, cache"),
+        ("WAITFOR_TARGETS", " , "),
+        ("WAITFOR_TIMEOUT", "soon"),
+        ("WAITFOR_INTERVAL", "0"),
+    ] {
+        let mut command = waitfor();
+        if variable != "WAITFOR_TARGETS" {
+            command.arg("db:80");
+        }
+        let run = run_within(command.env(variable, value), secs(10.0));
+        assert_eq!(run.code(), 2, "{variable}={value}: {run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
+
+#[test]
+fn targets_and_timing_from_the_environment() {
+    let (one, two) = (free_port(), free_port());
+    let _one = listen_after(([127, 0, 0, 1], one), secs(0.2));
+    let _two = listen_after(([127, 0, 0, 1], two), secs(0.4));
+    let run = run_within(
+        waitfor()
+            .env(
+                "WAITFOR_TARGETS",
+                format!("127.0.0.1:{one}, tcp://localhost:{two}"),
+            )
+            .env("WAITFOR_TIMEOUT", "20")
+            .args(["--", "echo", "from env"]),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert_eq!(run.stdout, "from env\n");
+
+    let never = free_port();
+    let run = run_within(
+        waitfor()
+            .env("WAITFOR_TIMEOUT", "700ms")
+            .arg(format!("127.0.0.1:{never}")),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    assert!(run.stderr.contains("waiting up to 700ms"), "{}", run.stderr);
+}
+
+#[test]
+fn help_and_version_go_to_stdout_with_exit_0() {
+    for flag in ["--help", "-h", "--version", "-V"] {
+        let run = run_within(waitfor().arg(flag), secs(10.0));
+        assert_eq!(run.code(), 0, "{flag}");
+        assert!(run.stdout.contains("waitfor"), "{flag}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn nothing_on_stdout_but_the_commands_and_quiet_means_quiet() {
+    let port = free_port();
+    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.3));
+    let target = format!("127.0.0.1:{port}");
+    let run = run_within(
+        waitfor().args(["-v", "-t", "20", &target, "--", "echo", "only this"]),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert_eq!(run.stdout, "only this\n");
+    assert!(
+        run.stderr.contains("attempt 1 failed: connection refused"),
+        "-v shows attempts: {}",
+        run.stderr
+    );
+
+    let run = run_within(waitfor().args(["-q", "-t", "20", &target]), secs(20.0));
+    assert_eq!(
+        (run.code(), run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+
+    let never = free_port();
+    let run = run_within(
+        waitfor().args(["-q", "-t", "300ms", &format!("127.0.0.1:{never}")]),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 124);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .lines()
+            .all(|l| l.starts_with("waitfor: error: ")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn json_log_format_is_one_object_a_line() {
+    let (ready, never) = (free_port(), free_port());
+    let _listener = listen_after(([127, 0, 0, 1], ready), secs(0.0));
+    let run = run_within(
+        waitfor().args([
+            "--log-format",
+            "json",
+            "-t",
+            "500ms",
+            &format!("127.0.0.1:{ready}"),
+            &format!("127.0.0.1:{never}"),
+        ]),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    let events: Vec<serde_json::Value> = run
+        .stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line:?}: {e}")))
+        .collect();
+    let ready_event = events
+        .iter()
+        .find(|e| e["target"] == format!("127.0.0.1:{ready}") && e["level"] == "INFO")
+        .expect("a ready event");
+    assert!(ready_event["elapsed_ms"].is_u64() && ready_event["attempts"] == 1);
+    let timeout_event = events
+        .iter()
+        .find(|e| e["target"] == format!("127.0.0.1:{never}"))
+        .expect("a timeout event");
+    assert_eq!(timeout_event["level"], "ERROR");
+    assert_eq!(timeout_event["error"], "connection refused");
+}
+
+#[test]
+fn rust_log_overrides_the_level_and_unreadable_directives_are_warned_about() {
+    let never = free_port();
+    let target = format!("127.0.0.1:{never}");
+    let run = run_within(
+        waitfor()
+            .env("RUST_LOG", "debug")
+            .args(["-t", "300ms", &target]),
+        secs(20.0),
+    );
+    assert!(run.stderr.contains("attempt 1 failed"), "{}", run.stderr);
+    let run = run_within(
+        waitfor()
+            .env("RUST_LOG", "app[span{x=1}]=debug")
+            .args(["-t", "300ms", &target]),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 124);
+    assert!(
+        run.stderr
+            .starts_with("waitfor: warning: ignoring RUST_LOG"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// `script` gives waitfor a terminal for stderr: the status is drawn and
+/// redrawn in place with escape sequences instead of scrolling lines.
+#[test]
+fn a_terminal_gets_a_live_status() {
+    let port = free_port();
+    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.6));
+    let waitfor = env!("CARGO_BIN_EXE_waitfor");
+    let run = run_within(
+        Command::new("script")
+            .args([
+                "-qefc",
+                &format!("{waitfor} -t 20 127.0.0.1:{port} -- true"),
+                "/dev/null",
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped()),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+    let screen = run.stdout;
+    let target = format!("127.0.0.1:{port}");
+    let drawn = |state: &str, detail: &str| {
+        screen
+            .lines()
+            .any(|l| l.contains(state) && l.contains(&target) && l.contains(detail))
+    };
+    assert!(drawn("waiting", "connection refused"), "{screen:?}");
+    assert!(drawn("ready", "tries  after"), "{screen:?}");
+    assert!(screen.contains("\x1b[1F"), "redrawn in place: {screen:?}");
+    assert!(
+        !screen.contains("is ready after"),
+        "no scrolling lines: {screen:?}"
+    );
+}
