@@ -13,10 +13,11 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    /// A deadline `timeout` from now; `None` never passes.
+    /// A deadline `timeout` from now; `None`, or one too far off for the
+    /// clock to represent, never passes.
     pub fn after(timeout: Option<Duration>) -> Self {
         Deadline {
-            at: timeout.map(|timeout| Instant::now() + timeout),
+            at: timeout.and_then(|timeout| Instant::now().checked_add(timeout)),
         }
     }
 

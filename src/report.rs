@@ -297,14 +297,15 @@ fn attempts(count: u32) -> String {
     }
 }
 
-/// A duration as people read it: `250ms`, `1.2s`, `30s`, `2m5s`.
+/// A duration as people read it: `250ms`, `1.2s`, `30s`, `2m5s`, `3h20m`.
 pub fn duration(d: Duration) -> String {
     let millis = d.as_millis();
     match millis {
         0..1_000 => format!("{millis}ms"),
         1_000..60_000 if millis % 1_000 == 0 => format!("{}s", millis / 1_000),
         1_000..60_000 => format!("{:.1}s", d.as_secs_f64()),
-        _ => format!("{}m{}s", millis / 60_000, (millis % 60_000) / 1_000),
+        60_000..3_600_000 => format!("{}m{}s", millis / 60_000, (millis % 60_000) / 1_000),
+        _ => format!("{}h{}m", millis / 3_600_000, (millis % 3_600_000) / 60_000),
     }
 }
 
@@ -355,5 +356,7 @@ mod tests {
         assert_eq!(duration(Duration::from_millis(1_234)), "1.2s");
         assert_eq!(duration(Duration::from_secs(30)), "30s");
         assert_eq!(duration(Duration::from_secs(125)), "2m5s");
+        assert_eq!(duration(Duration::from_secs(12_000)), "3h20m");
+        assert_eq!(duration(Duration::MAX), "5124095576030431h0m");
     }
 }

@@ -109,6 +109,36 @@ fn targets_and_timing_from_the_environment() {
 }
 
 #[test]
+fn the_largest_durations_are_accepted_without_overflow() {
+    let port = free_port();
+    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.3));
+    let max = format!("{}s", u64::MAX);
+    for option in ["--timeout", "--interval", "--connect-timeout"] {
+        let mut command = waitfor();
+        if option == "--interval" {
+            // One failed attempt would then wait forever: the target is there from the start.
+            command.args(["--any", &format!("127.0.0.1:{}", free_port())]);
+        }
+        let run = run_within(
+            command.args([
+                option,
+                &max,
+                &format!("127.0.0.1:{port}"),
+                "--",
+                "echo",
+                "ok",
+            ]),
+            secs(20.0),
+        );
+        assert_eq!(
+            (run.code(), run.stdout.as_str()),
+            (0, "ok\n"),
+            "{option}: {run:?}"
+        );
+    }
+}
+
+#[test]
 fn help_and_version_go_to_stdout_with_exit_0() {
     for flag in ["--help", "-h", "--version", "-V"] {
         let run = run_within(waitfor().arg(flag), secs(10.0));
