@@ -19,8 +19,7 @@ use nix::sys::signal::{SigHandler, SigSet, SigmaskHow, Signal, signal, sigprocma
 /// missing file, then exits 1.
 #[test]
 fn the_command_replaces_waitfor_with_a_clean_signal_state() {
-    let port = free_port();
-    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.0));
+    let (port, _listener) = open_port();
     let mut command = waitfor();
     command
         .args(["-t", "20", &format!("127.0.0.1:{port}"), "--"])
@@ -115,8 +114,7 @@ fn the_command_replaces_waitfor_with_a_clean_signal_state() {
 /// own: they must be the same set (whatever the test harness passed down).
 #[test]
 fn no_descriptor_of_waitfors_is_left_open() {
-    let port = free_port();
-    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.0));
+    let (port, _listener) = open_port();
     let run = run_within(
         std::process::Command::new("sh")
             .args(["-c", r#"ls /proc/$$/fd; echo --; exec "$@""#, "sh"])
@@ -143,8 +141,7 @@ fn no_descriptor_of_waitfors_is_left_open() {
 
 #[test]
 fn the_commands_exit_code_is_waitfors() {
-    let port = free_port();
-    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.0));
+    let (port, _listener) = open_port();
     for code in [0, 3, 42, 255] {
         let run = run_within(
             waitfor()
@@ -158,8 +155,7 @@ fn the_commands_exit_code_is_waitfors() {
 
 #[test]
 fn the_command_is_looked_up_on_path() {
-    let port = free_port();
-    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.0));
+    let (port, _listener) = open_port();
     let dir = TempDir::new("path");
     let script = dir.0.join("only-on-this-path");
     std::fs::write(&script, "#!/bin/sh\necho found on PATH\n").unwrap();
@@ -185,8 +181,7 @@ fn the_command_is_looked_up_on_path() {
 
 #[test]
 fn a_command_not_found_gives_127_and_one_line() {
-    let port = free_port();
-    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.0));
+    let (port, _listener) = open_port();
     for missing in ["no-such-command-waitfor-test", "/nonexistent/bin/app"] {
         let run = run_within(
             waitfor().args([
@@ -209,8 +204,7 @@ fn a_command_not_found_gives_127_and_one_line() {
 
 #[test]
 fn a_command_that_cannot_be_executed_gives_126() {
-    let port = free_port();
-    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.0));
+    let (port, _listener) = open_port();
     let dir = TempDir::new("noexec");
     let not_executable = dir.0.join("app");
     std::fs::write(&not_executable, "#!/bin/sh\necho should not run\n").unwrap();

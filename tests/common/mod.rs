@@ -174,6 +174,12 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// A free port on 127.0.0.1 that is listened on from now until the listener is dropped.
+pub fn open_port() -> (u16, LateListener) {
+    let port = free_port();
+    (port, listen_after(([127, 0, 0, 1], port), Duration::ZERO))
+}
+
 /// A listener that opens on `address` after `delay` and stays open until dropped.
 pub struct LateListener {
     stop: Option<mpsc::Sender<()>>,
