@@ -4,6 +4,7 @@
 //! typed and validated form the rest of waitfor takes.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgAction, Parser, ValueEnum};
@@ -15,7 +16,9 @@ use clap::{ArgAction, Parser, ValueEnum};
     about = "Wait until the services a program needs are ready, then exec the program.",
     override_usage = "waitfor [OPTIONS] TARGET... [-- COMMAND [ARG...]]",
     after_help = "\
-Targets: host:port, [v6addr]:port, tcp://host:port
+Targets: host:port, [v6addr]:port, tcp://host:port, http(s)://host[:port]/path,
+  postgres://[user@]host[:5432][/db], mysql://host[:3306], redis(s)://[:password@]host[:6379],
+  amqp://host[:5672], mqtt://host[:1883], nats://host[:4222], unix:///path, file:///path
 Targets may also come from WAITFOR_TARGETS, separated by spaces or commas.
 Durations: 250ms, 30s, 1m30s, or a bare number of seconds.
 
@@ -42,6 +45,23 @@ pub struct Cli {
     /// Bound on one attempt, never past the deadline
     #[arg(long, env = "WAITFOR_CONNECT_TIMEOUT", value_name = "D", default_value = "2s", value_parser = parse_duration)]
     pub connect_timeout: Duration,
+
+    /// Statuses that count as ready for http(s) targets, as 200-299,401
+    #[arg(
+        long,
+        env = "WAITFOR_HTTP_STATUS",
+        value_name = "LIST",
+        default_value = "200-299"
+    )]
+    pub http_status: String,
+
+    /// Extra trust anchor (PEM) for https and rediss targets, beside the bundled web roots
+    #[arg(long, env = "WAITFOR_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Skip TLS certificate verification
+    #[arg(long, env = "WAITFOR_INSECURE")]
+    pub insecure: bool,
 
     /// Proceed as soon as one target is ready
     #[arg(long, env = "WAITFOR_ANY")]

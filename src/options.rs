@@ -10,12 +10,12 @@ use clap::Parser;
 
 use crate::cli::{Cli, LogFormat};
 use crate::error::Error;
+use crate::probe::{Settings, Tls};
 use crate::target::Target;
 
 /// Where targets come from when none is given on the command line.
 const TARGETS_ENV: &str = "WAITFOR_TARGETS";
 
-#[derive(Debug)]
 pub struct Options {
     pub targets: Vec<Target>,
     pub timing: Timing,
@@ -72,9 +72,13 @@ impl Options {
                 "no target given: name at least one TARGET (or set {TARGETS_ENV})"
             )));
         }
+        let settings = Settings {
+            http_statuses: cli.http_status.parse().map_err(Error::Usage)?,
+            tls: Tls::new(cli.ca_cert.as_deref(), cli.insecure).map_err(Error::Usage)?,
+        };
         let targets = targets
             .into_iter()
-            .map(|text| text.parse::<Target>())
+            .map(|text| Target::parse(text, &settings))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|invalid| Error::Usage(invalid.to_string()))?;
         for (name, value) in [

@@ -1,28 +1,38 @@
 //! TARGET arguments parsed into typed [`Target`]s, once, before anything runs.
 //!
-//! Every malformed target is refused here with a message that names it, so the
-//! waiting code only ever sees targets it can probe. Host names are kept as
-//! names: they are resolved again on every attempt, never here.
+//! Every TARGET is first split into the parts all schemes share ([`Url`]);
+//! the probe for its scheme then takes what it needs from them, and refuses
+//! what it cannot use. Every malformed target is refused here with a message
+//! that names it (its password masked), so the waiting code only sees targets
+//! it can probe. Host names are kept as names: they are resolved again on
+//! every attempt, never here.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-/// The URL schemes waitfor understands, in the order the usage error lists them.
-const SCHEMES: &[&str] = &["tcp"];
+use crate::probe::{Probe, Settings};
 
-/// One dependency to wait for: what to probe, and how to name it in output.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One dependency to wait for: how to probe it, and how to name it in output.
+#[derive(Clone)]
 pub struct Target {
-    pub kind: Kind,
+    pub probe: Probe,
+    /// The TARGET as given, with any password shown as `***`.
     label: String,
 }
 
-/// What kind of readiness check a target gets.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
-    /// Ready when a TCP connection to one of the resolved addresses is accepted.
-    Tcp(Endpoint),
+/// A TARGET split into the parts every scheme shares. Credentials are
+/// percent-decoded; the path (with any query) is kept as written.
+#[derive(Debug)]
+pub struct Url<'a> {
+    /// Lower case; `tcp` for a bare `host:port`.
+    pub scheme: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// `host[:port]`, or `[v6addr][:port]`.
+    pub authority: &'a str,
+    /// Everything from the first `/`, `?` or `#` after the authority; may be empty.
+    pub path: &'a str,
 }
 
 /// A host and port, as written in `host:port`, `[v6addr]:port` or a URL authority.
@@ -41,7 +51,7 @@ pub enum Host {
 }
 
 /// Why a TARGET argument was refused; its message names the argument.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct InvalidTarget {
     target: String,
     reason: String,
@@ -55,38 +65,19 @@ impl fmt::Display for InvalidTarget {
 
 impl std::error::Error for InvalidTarget {}
 
-impl FromStr for Target {
-    type Err = InvalidTarget;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+impl Target {
+    pub fn parse(text: &str, settings: &Settings) -> Result<Self, InvalidTarget> {
+        let label = masked(text);
         let invalid = |reason: String| InvalidTarget {
-            target: text.to_owned(),
+            target: label.clone(),
             reason,
         };
         if text.is_empty() {
             return Err(invalid("the target is empty".into()));
         }
-        let (scheme, rest) = match text.split_once("://") {
-            Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
-            None => ("tcp".to_owned(), text),
-        };
-        let kind = match scheme.as_str() {
-            "tcp" => Kind::Tcp(Endpoint::parse(rest, None).map_err(invalid)?),
-            _ => {
-                return Err(invalid(format!(
-                    "unknown scheme {scheme:?} (supported: host:port, {})",
-                    SCHEMES
-                        .iter()
-                        .map(|s| format!("{s}://"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-        };
-        Ok(Target {
-            kind,
-            label: text.to_owned(),
-        })
+        let url = Url::split(text).map_err(invalid)?;
+        let probe = Probe::from_url(&url, settings).map_err(invalid)?;
+        Ok(Target { probe, label })
     }
 }
 
@@ -94,6 +85,94 @@ impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.label)
     }
+}
+
+/// `text` with the password of its `user:password@` shown as `***`; a NATS
+/// token (`nats://token@host`) is a password too.
+fn masked(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some((userinfo, after)) = rest[..authority_end].rsplit_once('@') else {
+        return text.to_owned();
+    };
+    let shown = match userinfo.split_once(':') {
+        Some((user, _)) => format!("{user}:***"),
+        None if scheme.eq_ignore_ascii_case("nats") => "***".to_owned(),
+        None => userinfo.to_owned(),
+    };
+    format!("{scheme}://{shown}@{after}{}", &rest[authority_end..])
+}
+
+impl<'a> Url<'a> {
+    fn split(text: &'a str) -> Result<Self, String> {
+        let (scheme, rest) = match text.split_once("://") {
+            Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+            None => ("tcp".to_owned(), text),
+        };
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(authority_end);
+        let (userinfo, authority) = match authority.rsplit_once('@') {
+            Some((userinfo, authority)) => (Some(userinfo), authority),
+            None => (None, authority),
+        };
+        let (user, password) = match userinfo.map(|u| u.split_once(':').unwrap_or((u, ""))) {
+            Some((user, password)) => (
+                Some(percent_decoded(user)?).filter(|u| !u.is_empty()),
+                Some(percent_decoded(password)?).filter(|p| !p.is_empty()),
+            ),
+            None => (None, None),
+        };
+        Ok(Url {
+            scheme,
+            user,
+            password,
+            authority,
+            path,
+        })
+    }
+
+    /// The host and port, with `default_port` where the URL names none.
+    pub fn endpoint(&self, default_port: Option<u16>) -> Result<Endpoint, String> {
+        Endpoint::parse(self.authority, default_port)
+    }
+
+    /// Refuses a path or query, for schemes that have no use for one.
+    pub fn without_path(&self) -> Result<(), String> {
+        match self.path {
+            "" | "/" => Ok(()),
+            path => Err(format!("unexpected {path:?} after the port")),
+        }
+    }
+
+    /// Refuses credentials, for schemes that have no use for them.
+    pub fn without_credentials(&self) -> Result<(), String> {
+        match (&self.user, &self.password) {
+            (None, None) => Ok(()),
+            _ => Err(format!("{}:// takes no user or password", self.scheme)),
+        }
+    }
+}
+
+fn percent_decoded(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                .ok_or("a '%' in the user or password must be followed by two hex digits")?;
+            decoded.push(hex);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).map_err(|_| "the user or password is not UTF-8".to_owned())
 }
 
 impl Endpoint {
@@ -136,10 +215,17 @@ impl Endpoint {
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.host {
-            Host::Ip(IpAddr::V6(address)) => write!(f, "[{address}]:{}", self.port),
-            Host::Ip(IpAddr::V4(address)) => write!(f, "{address}:{}", self.port),
-            Host::Name(name) => write!(f, "{name}:{}", self.port),
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+impl fmt::Display for Host {
+    /// As in a URL: an IPv6 address in brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Ip(IpAddr::V6(address)) => write!(f, "[{address}]"),
+            Host::Ip(IpAddr::V4(address)) => write!(f, "{address}"),
+            Host::Name(name) => f.write_str(name),
         }
     }
 }
@@ -192,44 +278,83 @@ fn parse_port(port: &str) -> Result<u16, String> {
 mod tests {
     use super::*;
 
-    fn tcp(text: &str) -> Endpoint {
-        match text.parse::<Target>() {
-            Ok(Target {
-                kind: Kind::Tcp(endpoint),
-                ..
-            }) => endpoint,
-            Err(error) => panic!("{text}: {error}"),
+    fn split(text: &str) -> Url<'_> {
+        Url::split(text).unwrap_or_else(|error| panic!("{text}: {error}"))
+    }
+
+    fn endpoint(authority: &str) -> Result<Endpoint, String> {
+        Endpoint::parse(authority, None)
+    }
+
+    #[test]
+    fn splits_urls_into_their_parts() {
+        let url = split("Redis://app:p%40ss%3Aword@cache:6380/0?x=1");
+        assert_eq!(url.scheme, "redis");
+        assert_eq!(url.user.as_deref(), Some("app"));
+        assert_eq!(url.password.as_deref(), Some("p@ss:word"));
+        assert_eq!(url.authority, "cache:6380");
+        assert_eq!(url.path, "/0?x=1");
+        let url = split("db:5432");
+        assert_eq!(
+            (url.scheme.as_str(), url.authority, url.path),
+            ("tcp", "db:5432", "")
+        );
+        let url = split("redis://:secret@cache");
+        assert_eq!((url.user, url.password.as_deref()), (None, Some("secret")));
+        let url = split("unix:///run/app.sock");
+        assert_eq!((url.authority, url.path), ("", "/run/app.sock"));
+        assert!(Url::split("redis://:bad%zz@cache").is_err());
+    }
+
+    #[test]
+    fn masks_passwords_and_tokens() {
+        for (text, shown) in [
+            ("redis://:secret@cache", "redis://:***@cache"),
+            (
+                "postgres://app:pw@db:5432/app?sslmode=disable",
+                "postgres://app:***@db:5432/app?sslmode=disable",
+            ),
+            ("postgres://app@db", "postgres://app@db"),
+            ("nats://s3cr3t-token@bus", "nats://***@bus"),
+            ("mqtt://u:p@broker/x@y", "mqtt://u:***@broker/x@y"),
+            ("db:5432", "db:5432"),
+        ] {
+            assert_eq!(masked(text), shown);
         }
     }
 
     #[test]
-    fn accepts_the_tcp_forms() {
+    fn parses_endpoints() {
         assert_eq!(
-            tcp("db:5432"),
-            Endpoint {
+            endpoint("db:5432"),
+            Ok(Endpoint {
                 host: Host::Name("db".into()),
                 port: 5432
-            }
+            })
         );
         assert_eq!(
-            tcp("tcp://127.0.0.1:80").host,
+            endpoint("127.0.0.1:80").unwrap().host,
             Host::Ip([127, 0, 0, 1].into())
         );
         assert_eq!(
-            tcp("TCP://[::1]:6379").host,
+            endpoint("[::1]:6379").unwrap().host,
             Host::Ip(Ipv6Addr::LOCALHOST.into())
         );
-        assert_eq!(tcp("my_project_db_1.svc.local.:1").port, 1);
+        assert_eq!(endpoint("my_project_db_1.svc.local.:1").unwrap().port, 1);
+        assert_eq!(Endpoint::parse("[::1]", Some(443)).unwrap().port, 443);
         assert_eq!(
-            tcp("[::ffff:10.0.0.1]:65535").to_string(),
+            Endpoint::parse("db", Some(80)).unwrap().to_string(),
+            "db:80"
+        );
+        assert_eq!(
+            endpoint("[::ffff:10.0.0.1]:65535").unwrap().to_string(),
             "[::ffff:10.0.0.1]:65535"
         );
     }
 
     #[test]
-    fn refuses_malformed_targets_with_a_reason() {
+    fn refuses_malformed_endpoints_with_a_reason() {
         for (text, reason) in [
-            ("", "empty"),
             (":80", "host is empty"),
             ("db", "port is required"),
             ("db:", "port is empty"),
@@ -237,7 +362,6 @@ mod tests {
             ("db:65536", "out of range"),
             ("db:-1", "not a number"),
             ("db:http", "not a number"),
-            ("db:80/health", "not a number"),
             ("db:80 ", "not a number"),
             ("::1:80", "brackets"),
             ("[::1:80", "never closed"),
@@ -246,15 +370,13 @@ mod tests {
             ("d b:80", "not a valid host name"),
             ("db..local:80", "not a valid host name"),
             ("10.0.0.256:80", "not a valid IPv4 address"),
-            ("gopher://db:70", "unknown scheme \"gopher\""),
-            ("tcp://", "host is empty"),
+            ("", "host is empty"),
         ] {
-            let error = text.parse::<Target>().expect_err(text).to_string();
+            let error = endpoint(text).expect_err(text);
             assert!(
                 error.contains(reason),
                 "{text:?} gave {error:?}, wanted {reason:?}"
             );
-            assert!(error.starts_with("invalid target"), "{error}");
         }
     }
 }

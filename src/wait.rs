@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::deadline::Deadline;
 use crate::error::Error;
 use crate::options::{Options, Timing, Until};
-use crate::probe::{self, Failure};
+use crate::probe::Failure;
 use crate::report::Report;
 use crate::shutdown::Shutdown;
 use crate::target::Target;
@@ -122,7 +122,7 @@ async fn retry(
             // The slot is held for the whole attempt: it stands for its descriptors.
             let _slot = slots.acquire().await;
             let bound = deadline.cap(timing.connect_timeout);
-            tokio::time::timeout(bound, probe::check(&target.kind))
+            tokio::time::timeout(bound, target.probe.check())
                 .await
                 .unwrap_or_else(|_| {
                     Err(Failure::new(format!(

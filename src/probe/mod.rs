@@ -1,20 +1,114 @@
 //! Readiness probes, one module per kind of target, and the plumbing they share.
 //!
-//! A probe makes one attempt and says ready (`Ok`) or why not (`Failure`). It
-//! does not retry and does not bound its own time: the caller in `wait.rs`
-//! cuts every attempt off at its deadline, so a probe may simply await.
+//! Each module owns the options its URL scheme takes (`from_url`) and its one
+//! readiness check (`check`): one attempt that says ready (`Ok`) or why not
+//! (`Failure`). A probe does not retry and does not bound its own time: the
+//! caller in `wait.rs` cuts every attempt off at its deadline, so a probe may
+//! simply await. What the protocol probes share (connect, TLS, bounded reads)
+//! lives in `wire.rs`.
 
+mod amqp;
+mod file;
+mod http;
+mod mqtt;
+mod mysql;
+mod nats;
+mod postgres;
+mod redis;
 mod tcp;
+mod tls;
+mod unix;
+mod wire;
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
 
 use nix::errno::Errno;
-use tokio::net::TcpStream;
-use tokio::task::JoinSet;
 
-use crate::target::{Endpoint, Host, Kind};
+use crate::target::Url;
+
+pub use http::Statuses;
+pub use tls::Tls;
+
+/// The schemes a TARGET may have, as the usage error lists them.
+const SCHEMES: &[&str] = &[
+    "tcp",
+    "http",
+    "https",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "redis",
+    "rediss",
+    "amqp",
+    "mqtt",
+    "nats",
+    "unix",
+    "file",
+];
+
+/// What the command line says about probing, beyond the targets themselves.
+pub struct Settings {
+    /// The statuses that make an http(s) target ready (`--http-status`).
+    pub http_statuses: Statuses,
+    /// How https and rediss targets verify the server (`--ca-cert`, `--insecure`).
+    pub tls: Tls,
+}
+
+/// How one target is checked, with everything its URL said.
+#[derive(Clone)]
+pub enum Probe {
+    Tcp(tcp::Tcp),
+    Http(http::Http),
+    Postgres(postgres::Postgres),
+    Mysql(mysql::Mysql),
+    Redis(redis::Redis),
+    Amqp(amqp::Amqp),
+    Mqtt(mqtt::Mqtt),
+    Nats(nats::Nats),
+    Unix(unix::Unix),
+    File(file::File),
+}
+
+impl Probe {
+    pub fn from_url(url: &Url, settings: &Settings) -> Result<Self, String> {
+        Ok(match url.scheme.as_str() {
+            "tcp" => Probe::Tcp(tcp::Tcp::from_url(url)?),
+            "http" | "https" => Probe::Http(http::Http::from_url(url, settings)?),
+            "postgres" | "postgresql" => Probe::Postgres(postgres::Postgres::from_url(url)?),
+            "mysql" | "mariadb" => Probe::Mysql(mysql::Mysql::from_url(url)?),
+            "redis" | "rediss" => Probe::Redis(redis::Redis::from_url(url, settings)?),
+            "amqp" => Probe::Amqp(amqp::Amqp::from_url(url)?),
+            "mqtt" => Probe::Mqtt(mqtt::Mqtt::from_url(url)?),
+            "nats" => Probe::Nats(nats::Nats::from_url(url)?),
+            "unix" => Probe::Unix(unix::Unix::from_url(url)?),
+            "file" => Probe::File(file::File::from_url(url)?),
+            scheme => {
+                return Err(format!(
+                    "unknown scheme {scheme:?} (supported: host:port, {}://)",
+                    SCHEMES.join("://, ")
+                ));
+            }
+        })
+    }
+
+    /// One attempt at the target.
+    pub async fn check(&self) -> Result<(), Failure> {
+        match self {
+            Probe::Tcp(probe) => probe.check().await,
+            Probe::Http(probe) => probe.check().await,
+            Probe::Postgres(probe) => probe.check().await,
+            Probe::Mysql(probe) => probe.check().await,
+            Probe::Redis(probe) => probe.check().await,
+            Probe::Amqp(probe) => probe.check().await,
+            Probe::Mqtt(probe) => probe.check().await,
+            Probe::Nats(probe) => probe.check().await,
+            Probe::Unix(probe) => probe.check().await,
+            Probe::File(probe) => probe.check().await,
+        }
+    }
+}
 
 /// Why one attempt did not find the target ready, in words for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,72 +124,6 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// One attempt at the target.
-pub async fn check(kind: &Kind) -> Result<(), Failure> {
-    match kind {
-        Kind::Tcp(endpoint) => tcp::check(endpoint).await,
-    }
-}
-
-/// Resolves `endpoint` afresh and connects to the first of its addresses that
-/// accepts. All addresses are tried at once, so one that drops packets cannot
-/// use up the attempt before a working one is reached.
-async fn connect(endpoint: &Endpoint) -> Result<TcpStream, Failure> {
-    let addresses = resolve(endpoint).await?;
-    // For a name, say which of its addresses failed how; a literal is its own address.
-    let named = matches!(endpoint.host, Host::Name(_));
-    let connect_to = move |address: SocketAddr| async move {
-        let failure = |reason: String| match named {
-            true => Failure(format!("{address}: {reason}")),
-            false => Failure(reason),
-        };
-        let stream = TcpStream::connect(address)
-            .await
-            .map_err(|error| failure(describe(&error)))?;
-        // On loopback, a connect to a closed port in the ephemeral range can
-        // be its own peer (TCP simultaneous open): that is nobody listening.
-        if stream.local_addr().ok() == Some(address) {
-            return Err(failure(
-                "nothing listens (the connection reached itself)".into(),
-            ));
-        }
-        Ok(stream)
-    };
-    if let [address] = addresses[..] {
-        return connect_to(address).await;
-    }
-    let mut attempts = JoinSet::new();
-    for address in addresses {
-        attempts.spawn(connect_to(address));
-    }
-    let mut failures = Vec::new();
-    while let Some(joined) = attempts.join_next().await {
-        match joined {
-            Ok(Ok(stream)) => return Ok(stream),
-            Ok(Err(failure)) => failures.push(failure.0),
-            Err(panicked) => failures.push(panicked.to_string()),
-        }
-    }
-    Err(Failure(failures.join("; ")))
-}
-
-/// The addresses of `endpoint` now: a literal as it is, a name through the
-/// system resolver (so waitfor sees names exactly as the COMMAND will).
-async fn resolve(endpoint: &Endpoint) -> Result<Vec<SocketAddr>, Failure> {
-    let name = match &endpoint.host {
-        Host::Ip(address) => return Ok(vec![SocketAddr::new(*address, endpoint.port)]),
-        Host::Name(name) => name,
-    };
-    let resolved = tokio::net::lookup_host((name.as_str(), endpoint.port))
-        .await
-        .map_err(|error| Failure(format!("cannot resolve {name}: {}", describe(&error))))?;
-    let addresses: Vec<_> = resolved.collect();
-    if addresses.is_empty() {
-        return Err(Failure(format!("cannot resolve {name}: no addresses")));
-    }
-    Ok(addresses)
 }
 
 /// An I/O error as a short phrase: "connection refused", not "Connection refused (os error 111)".

@@ -3,9 +3,25 @@
 //! The connection is closed at once without sending anything; for a service
 //! that must answer before it counts as ready, use its own scheme.
 
-use super::{Failure, connect};
-use crate::target::Endpoint;
+use super::Failure;
+use super::wire::connect;
+use crate::target::{Endpoint, Url};
 
-pub async fn check(endpoint: &Endpoint) -> Result<(), Failure> {
-    connect(endpoint).await.map(drop)
+#[derive(Clone)]
+pub struct Tcp {
+    endpoint: Endpoint,
+}
+
+impl Tcp {
+    pub fn from_url(url: &Url) -> Result<Self, String> {
+        url.without_credentials()?;
+        url.without_path()?;
+        Ok(Tcp {
+            endpoint: url.endpoint(None)?,
+        })
+    }
+
+    pub async fn check(&self) -> Result<(), Failure> {
+        connect(&self.endpoint).await.map(drop)
+    }
 }

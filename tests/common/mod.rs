@@ -263,3 +263,54 @@ impl Drop for TempDir {
 pub fn secs(seconds: f64) -> Duration {
     Duration::from_secs_f64(seconds)
 }
+
+/// An in-process server on a free loopback port that hands every connection
+/// it accepts, with its number (0, 1, ...), to `serve` on a thread of its own.
+/// For what a real server can't be made to show on demand.
+pub struct FakeServer {
+    pub port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl FakeServer {
+    pub fn start(serve: impl Fn(usize, std::net::TcpStream) + Send + Sync + 'static) -> Self {
+        let port = free_port();
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("the fake server binds");
+        listener.set_nonblocking(true).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let serve = std::sync::Arc::new(serve);
+        let thread = {
+            let stop = std::sync::Arc::clone(&stop);
+            thread::spawn(move || {
+                let mut accepted = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    match listener.accept() {
+                        Ok((stream, _)) => {
+                            stream.set_nonblocking(false).unwrap();
+                            let serve = std::sync::Arc::clone(&serve);
+                            let number = accepted;
+                            accepted += 1;
+                            thread::spawn(move || serve(number, stream));
+                        }
+                        Err(_) => thread::sleep(Duration::from_millis(2)),
+                    }
+                }
+            })
+        };
+        FakeServer {
+            port,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

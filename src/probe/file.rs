@@ -1,0 +1,29 @@
+//! `file:///path`: ready when the path exists (a file a sidecar writes, a
+//! mounted secret, a socket's directory).
+
+use std::path::PathBuf;
+
+use super::unix::absolute_path;
+use super::{Failure, describe};
+use crate::target::Url;
+
+#[derive(Clone)]
+pub struct File {
+    path: PathBuf,
+}
+
+impl File {
+    pub fn from_url(url: &Url) -> Result<Self, String> {
+        Ok(File {
+            path: absolute_path(url)?,
+        })
+    }
+
+    pub async fn check(&self) -> Result<(), Failure> {
+        match tokio::fs::try_exists(&self.path).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Failure::new("does not exist")),
+            Err(error) => Err(Failure::new(describe(&error))),
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The plumbing every network probe shares: resolve and connect (to all of a
+//! name's addresses at once), optionally TLS, then send a request and read a
+//! bounded reply.
+//!
+//! No read here has a timeout of its own: the attempt as a whole is cut off
+//! by its caller. What is bounded here is size, so a server that streams
+//! megabytes cannot make waitfor buffer them.
+
+use std::net::SocketAddr;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsConnector;
+
+use super::{Failure, describe, tls};
+use crate::target::{Endpoint, Host};
+
+/// The most bytes waitfor reads from one server in one attempt.
+pub const MOST_READ: usize = 64 * 1024;
+
+/// A connection, plain or TLS: what the protocol code talks through.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Resolves `endpoint` afresh and connects to the first of its addresses that
+/// accepts. All addresses are tried at once, so one that drops packets cannot
+/// use up the attempt before a working one is reached.
+pub async fn connect(endpoint: &Endpoint) -> Result<TcpStream, Failure> {
+    let addresses = resolve(endpoint).await?;
+    // For a name, say which of its addresses failed how; a literal is its own address.
+    let named = matches!(endpoint.host, Host::Name(_));
+    let connect_to = move |address: SocketAddr| async move {
+        let failure = |reason: String| match named {
+            true => Failure(format!("{address}: {reason}")),
+            false => Failure(reason),
+        };
+        let stream = TcpStream::connect(address)
+            .await
+            .map_err(|error| failure(describe(&error)))?;
+        // On loopback, a connect to a closed port in the ephemeral range can
+        // be its own peer (TCP simultaneous open): that is nobody listening.
+        if stream.local_addr().ok() == Some(address) {
+            return Err(failure(
+                "nothing listens (the connection reached itself)".into(),
+            ));
+        }
+        Ok(stream)
+    };
+    if let [address] = addresses[..] {
+        return connect_to(address).await;
+    }
+    let mut attempts = JoinSet::new();
+    for address in addresses {
+        attempts.spawn(connect_to(address));
+    }
+    let mut failures = Vec::new();
+    while let Some(joined) = attempts.join_next().await {
+        match joined {
+            Ok(Ok(stream)) => return Ok(stream),
+            Ok(Err(failure)) => failures.push(failure.0),
+            Err(panicked) => failures.push(panicked.to_string()),
+        }
+    }
+    Err(Failure(failures.join("; ")))
+}
+
+/// The addresses of `endpoint` now: a literal as it is, a name through the
+/// system resolver (so waitfor sees names exactly as the COMMAND will).
+async fn resolve(endpoint: &Endpoint) -> Result<Vec<SocketAddr>, Failure> {
+    let name = match &endpoint.host {
+        Host::Ip(address) => return Ok(vec![SocketAddr::new(*address, endpoint.port)]),
+        Host::Name(name) => name,
+    };
+    let resolved = tokio::net::lookup_host((name.as_str(), endpoint.port))
+        .await
+        .map_err(|error| Failure(format!("cannot resolve {name}: {}", describe(&error))))?;
+    let addresses: Vec<_> = resolved.collect();
+    if addresses.is_empty() {
+        return Err(Failure(format!("cannot resolve {name}: no addresses")));
+    }
+    Ok(addresses)
+}
+
+/// Connects to `endpoint`, with a TLS handshake on top where `tls` is given.
+pub async fn open(endpoint: &Endpoint, tls: Option<&TlsConnector>) -> Result<Box<dyn Io>, Failure> {
+    let stream = connect(endpoint).await?;
+    Ok(match tls {
+        Some(connector) => Box::new(tls::handshake(connector, &endpoint.host, stream).await?),
+        None => Box::new(stream),
+    })
+}
+
+/// A connection with a read buffer, for protocols that are a few messages each way.
+pub struct Wire {
+    stream: Box<dyn Io>,
+    /// Bytes read but not yet taken.
+    unread: Vec<u8>,
+    /// Bytes read in all, held to [`MOST_READ`].
+    read: usize,
+}
+
+impl Wire {
+    pub async fn open(endpoint: &Endpoint, tls: Option<&TlsConnector>) -> Result<Self, Failure> {
+        Ok(Wire {
+            stream: open(endpoint, tls).await?,
+            unread: Vec::new(),
+            read: 0,
+        })
+    }
+
+    pub async fn send(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.stream
+            .write_all(bytes)
+            .await
+            .map_err(|error| Failure(format!("sending failed: {}", describe(&error))))?;
+        self.stream
+            .flush()
+            .await
+            .map_err(|error| Failure(format!("sending failed: {}", describe(&error))))
+    }
+
+    /// The next `count` bytes of the reply.
+    pub async fn take(&mut self, count: usize) -> Result<Vec<u8>, Failure> {
+        if count > MOST_READ {
+            return Err(Failure(format!(
+                "announced a reply of {count} bytes, more than the {MOST_READ} waitfor reads"
+            )));
+        }
+        while self.unread.len() < count {
+            self.fill().await?;
+        }
+        Ok(self.unread.drain(..count).collect())
+    }
+
+    /// The next line of the reply, without its CRLF.
+    pub async fn line(&mut self) -> Result<String, Failure> {
+        loop {
+            if let Some(end) = self.unread.windows(2).position(|pair| pair == b"\r\n") {
+                let line: Vec<u8> = self.unread.drain(..end + 2).take(end).collect();
+                return Ok(String::from_utf8_lossy(&line).into_owned());
+            }
+            self.fill().await?;
+        }
+    }
+
+    /// Reads what the server has sent next, within the size bound.
+    async fn fill(&mut self) -> Result<(), Failure> {
+        if self.read >= MOST_READ {
+            return Err(Failure(format!(
+                "sent more than {MOST_READ} bytes without a complete reply: {}",
+                preview(&self.unread)
+            )));
+        }
+        let mut chunk = vec![0; (MOST_READ - self.read).min(8 * 1024)];
+        let count =
+            self.stream.read(&mut chunk).await.map_err(|error| {
+                Failure(format!("reading the reply failed: {}", describe(&error)))
+            })?;
+        if count == 0 {
+            return Err(Failure(match self.read {
+                0 => "the connection was closed without a reply".to_owned(),
+                _ => format!(
+                    "the connection was closed in the middle of a reply: {}",
+                    preview(&self.unread)
+                ),
+            }));
+        }
+        self.read += count;
+        self.unread.extend_from_slice(&chunk[..count]);
+        Ok(())
+    }
+}
+
+/// The start of what a server sent, printable, for saying what it was instead.
+pub fn preview(bytes: &[u8]) -> String {
+    let shown = &bytes[..bytes.len().min(40)];
+    let text: String = String::from_utf8_lossy(shown).escape_debug().collect();
+    match bytes.len() > shown.len() {
+        true => format!("\"{text}\"..."),
+        false => format!("\"{text}\""),
+    }
+}

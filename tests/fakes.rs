@@ -1,0 +1,268 @@
+//! Probes against in-process fake servers, for what a real server can't be
+//! made to show on demand: "starting up" answers that turn into ready ones,
+//! silence, half replies, garbage, endless and trickling replies.
+//!
+//! Every fake server handles each connection on a thread that ends when
+//! waitfor closes its side, so nothing outlives the test.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::thread;
+
+use common::*;
+
+/// Reads what the client sends first (a request, a startup message), as much as has come.
+fn read_request(stream: &mut TcpStream) -> Vec<u8> {
+    let mut buffer = vec![0; 4096];
+    stream.set_read_timeout(Some(secs(5.0))).unwrap();
+    let count = stream.read(&mut buffer).unwrap_or(0);
+    buffer.truncate(count);
+    buffer
+}
+
+/// Blocks until the client closes the connection (or 30 s pass).
+fn until_closed(stream: &mut TcpStream) {
+    stream.set_read_timeout(Some(secs(30.0))).unwrap();
+    let mut sink = [0; 1024];
+    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+}
+
+/// A PostgreSQL ErrorResponse with the given SQLSTATE.
+fn postgres_error(code: &str, message: &str) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (field, value) in [(b'S', "FATAL"), (b'C', code), (b'M', message)] {
+        body.push(field);
+        body.extend_from_slice(value.as_bytes());
+        body.push(0);
+    }
+    body.push(0);
+    let mut reply = vec![b'E'];
+    reply.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    reply.extend_from_slice(&body);
+    reply
+}
+
+/// AuthenticationCleartextPassword: the server accepts connections and wants a password.
+const POSTGRES_AUTH_REQUEST: &[u8] = b"R\x00\x00\x00\x08\x00\x00\x00\x03";
+
+fn wait_verbose(target: &str) -> Run {
+    run_within(
+        waitfor().args(["-v", "-t", "20", "-i", "50ms", target]),
+        secs(25.0),
+    )
+}
+
+#[test]
+fn postgres_starting_up_is_not_ready_until_it_accepts() {
+    let server = FakeServer::start(|number, mut stream| {
+        let startup = read_request(&mut stream);
+        // Length, then protocol 3.0.
+        assert_eq!(
+            &startup[4..8],
+            &[0, 3, 0, 0],
+            "a protocol 3.0 StartupMessage"
+        );
+        let reply = match number {
+            0..3 => postgres_error("57P03", "the database system is starting up"),
+            _ => POSTGRES_AUTH_REQUEST.to_vec(),
+        };
+        let _ = stream.write_all(&reply);
+        until_closed(&mut stream);
+    });
+    let run = wait_verbose(&format!(
+        "postgres://app:secret@127.0.0.1:{}/appdb",
+        server.port
+    ));
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "PostgreSQL is not accepting connections yet: the database system is starting up"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("is ready after") && run.stderr.contains("(4 attempts)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("secret"),
+        "the password never shows: {}",
+        run.stderr
+    );
+}
+
+#[test]
+fn postgres_refusing_a_role_is_still_accepting_connections() {
+    let server = FakeServer::start(|_, mut stream| {
+        read_request(&mut stream);
+        let _ = stream.write_all(&postgres_error("28000", "role \"nobody\" does not exist"));
+        until_closed(&mut stream);
+    });
+    let run = wait_verbose(&format!("postgresql://nobody@127.0.0.1:{}", server.port));
+    assert_eq!(
+        run.code(),
+        0,
+        "as pg_isready: the server answers, so it accepts connections: {run:?}"
+    );
+}
+
+#[test]
+fn redis_loading_is_not_ready_until_it_pongs() {
+    let server = FakeServer::start(|number, mut stream| {
+        let request = read_request(&mut stream);
+        assert_eq!(request, b"*1\r\n$4\r\nPING\r\n");
+        let reply: &[u8] = match number {
+            0..2 => b"-LOADING Redis is loading the dataset in memory\r\n",
+            _ => b"+PONG\r\n",
+        };
+        let _ = stream.write_all(reply);
+        until_closed(&mut stream);
+    });
+    let run = wait_verbose(&format!("redis://127.0.0.1:{}", server.port));
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("Redis is loading its dataset into memory"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("(3 attempts)"), "{}", run.stderr);
+}
+
+#[test]
+fn http_503_is_not_ready_until_200() {
+    let server = FakeServer::start(|number, mut stream| {
+        let request = String::from_utf8(read_request(&mut stream)).unwrap();
+        assert!(
+            request.starts_with("GET /health?deep=1 HTTP/1.1\r\n"),
+            "{request}"
+        );
+        assert!(
+            request
+                .to_ascii_lowercase()
+                .contains("\r\nhost: 127.0.0.1:"),
+            "{request}"
+        );
+        let reply: &[u8] = match number {
+            0..2 => b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n",
+            _ => b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+        };
+        let _ = stream.write_all(reply);
+        until_closed(&mut stream);
+    });
+    let run = wait_verbose(&format!("http://127.0.0.1:{}/health?deep=1", server.port));
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(
+        run.stderr.contains("answered HTTP 503 Service Unavailable"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("(3 attempts)"), "{}", run.stderr);
+}
+
+#[test]
+fn http_statuses_can_be_chosen_and_redirects_are_not_followed() {
+    let server = FakeServer::start(|_, mut stream| {
+        read_request(&mut stream);
+        let _ = stream
+            .write_all(b"HTTP/1.1 302 Found\r\nlocation: /elsewhere\r\ncontent-length: 0\r\n\r\n");
+        until_closed(&mut stream);
+    });
+    let target = format!("http://127.0.0.1:{}/", server.port);
+    let run = run_within(waitfor().args(["-t", "1s", &target]), secs(20.0));
+    assert_eq!(run.code(), 124, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("answered HTTP 302 Found (redirects are not followed"),
+        "{}",
+        run.stderr
+    );
+    let run = run_within(
+        waitfor().args(["-t", "5s", "--http-status", "200-299,301-302", &target]),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+}
+
+/// Each kind of protocol target against servers that misbehave: every attempt
+/// fails within --connect-timeout, and the target is never ready.
+#[test]
+fn silence_half_replies_garbage_and_endless_replies_are_never_ready() {
+    let silent = FakeServer::start(|_, mut stream| until_closed(&mut stream));
+    let half = FakeServer::start(|_, mut stream| {
+        // The start of a reply in each protocol, then the connection is closed.
+        let _ = stream.write_all(b"R\x00\x00");
+    });
+    let garbage = FakeServer::start(|_, mut stream| {
+        let _ = stream.write_all(b"\x16\x03\x01 this is no protocol at all\r\n\x00\xff\xfe");
+        until_closed(&mut stream);
+    });
+    let endless = FakeServer::start(|_, mut stream| {
+        let chunk = [b'A'; 8192];
+        while stream.write_all(&chunk).is_ok() {}
+    });
+    // A plausible start of a reply, a byte every 200ms: only the bound can end the attempt.
+    let trickle = FakeServer::start(|_, mut stream| {
+        for byte in b"HTTP/1.1 200 OK\r\n\r\n" {
+            if stream.write_all(&[*byte]).is_err() {
+                break;
+            }
+            thread::sleep(secs(0.2));
+        }
+    });
+    let schemes = ["postgres", "mysql", "redis", "amqp", "mqtt", "nats", "http"];
+    for (server, expected) in [
+        (&silent, "no answer within 300ms"),
+        (&half, ""),
+        (&garbage, ""),
+        (&endless, ""),
+        (&trickle, "no answer within 300ms"),
+    ] {
+        let targets: Vec<String> = schemes
+            .iter()
+            .map(|scheme| format!("{scheme}://127.0.0.1:{}", server.port))
+            .collect();
+        let run = run_within(
+            waitfor()
+                .args(["-t", "1500ms", "--connect-timeout", "300ms"])
+                .args(&targets)
+                .args(["--", "echo", "must not run"]),
+            secs(20.0),
+        );
+        assert_eq!(run.code(), 124, "{run:?}");
+        assert_eq!(run.stdout, "");
+        for target in &targets {
+            let line = run
+                .stderr
+                .lines()
+                .find(|line| line.contains(&format!("{target} is not ready")))
+                .unwrap_or_else(|| panic!("no timeout line for {target}: {}", run.stderr));
+            assert!(line.contains(expected), "{line}");
+            // Several attempts, each ended within the bound, not one that hung.
+            assert!(!line.ends_with("(1 attempt)"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn an_endless_reply_is_cut_off_at_the_size_bound() {
+    let endless = FakeServer::start(|_, mut stream| {
+        let chunk = [b'A'; 8192];
+        while stream.write_all(&chunk).is_ok() {}
+    });
+    let run = run_within(
+        waitfor().args(["-t", "1s", &format!("redis://127.0.0.1:{}", endless.port)]),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("sent more than 65536 bytes without a complete reply"),
+        "{}",
+        run.stderr
+    );
+}
