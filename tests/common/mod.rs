@@ -120,6 +120,22 @@ impl Running {
 
     /// Waits for a stderr line containing `text`; kills the child and fails if none comes in `limit`.
     pub fn wait_for_line(&mut self, text: &str, limit: Duration) {
+        if self.saw_line(text, limit) {
+            return;
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        panic!(
+            "no line with {text:?} within {limit:?}; saw {}",
+            self.last_lines()
+        );
+    }
+
+    /// Whether a stderr line containing `text` came already, or comes within `limit`.
+    pub fn saw_line(&mut self, text: &str, limit: Duration) -> bool {
+        if self.seen.iter().any(|line| line.contains(text)) {
+            return true;
+        }
         let until = Instant::now() + limit;
         while let Some(left) = until.checked_duration_since(Instant::now()) {
             match self.lines.recv_timeout(left) {
@@ -127,18 +143,18 @@ impl Running {
                     let found = line.contains(text);
                     self.seen.push(line);
                     if found {
-                        return;
+                        return true;
                     }
                 }
                 Err(_) => break,
             }
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        panic!(
-            "no line with {text:?} within {limit:?}; saw {:?}",
-            self.seen
-        );
+        false
+    }
+
+    /// The last few lines seen, for a failure message.
+    pub fn last_lines(&self) -> String {
+        self.seen[self.seen.len().saturating_sub(8)..].join("\n")
     }
 
     pub fn wait(&mut self, limit: Duration) -> ExitStatus {
