@@ -266,3 +266,113 @@ fn an_endless_reply_is_cut_off_at_the_size_bound() {
         run.stderr
     );
 }
+
+/// Each scheme's default port: a silent server there is reached (no answer),
+/// where a wrong port would be refused. On 127.0.0.77, where nothing else listens.
+#[test]
+fn each_scheme_has_its_default_port() {
+    let schemes = [
+        ("http", 80),
+        ("https", 443),
+        ("postgres", 5432),
+        ("postgresql", 5432),
+        ("mysql", 3306),
+        ("mariadb", 3306),
+        ("redis", 6379),
+        ("rediss", 6379),
+        ("amqp", 5672),
+        ("mqtt", 1883),
+        ("nats", 4222),
+    ];
+    let _servers: Vec<FakeServer> = [80, 443, 5432, 3306, 6379, 5672, 1883, 4222]
+        .into_iter()
+        .map(|port| {
+            FakeServer::start_on(([127, 0, 0, 77], port).into(), |_, mut s| {
+                until_closed(&mut s)
+            })
+        })
+        .collect();
+    let targets: Vec<String> = schemes
+        .iter()
+        .map(|(scheme, _)| format!("{scheme}://127.0.0.77"))
+        .collect();
+    let run = run_within(
+        waitfor()
+            .args(["-t", "1s", "--connect-timeout", "300ms"])
+            .args(&targets),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    for target in &targets {
+        assert!(
+            run.stderr.contains(&format!(
+                "{target} is not ready after 1.0s: no answer within 300ms"
+            )),
+            "{target} did not reach its default port:\n{}",
+            run.stderr
+        );
+    }
+}
+
+/// A password shows as *** everywhere: every verbosity, JSON, and usage errors.
+#[test]
+fn passwords_never_appear_in_any_output() {
+    let server = FakeServer::start(|_, mut stream| {
+        read_request(&mut stream);
+        let _ = stream.write_all(b"-WRONGPASS invalid username-password pair\r\n");
+        until_closed(&mut stream);
+    });
+    let target = format!("redis://app:Sup3rS3cret@127.0.0.1:{}", server.port);
+    for flags in [
+        &["-q"][..],
+        &[],
+        &["-v"],
+        &["-vv"],
+        &["--log-format", "json", "-vv"],
+    ] {
+        let run = run_within(
+            waitfor()
+                .args(flags)
+                .args(["-t", "500ms", &target])
+                .env("RUST_LOG", "trace"),
+            secs(20.0),
+        );
+        assert_eq!(run.code(), 124, "{flags:?}: {run:?}");
+        assert!(
+            run.stderr.contains("redis://app:***@127.0.0.1"),
+            "{flags:?}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("Sup3rS3cret"),
+            "{flags:?}: {}",
+            run.stderr
+        );
+    }
+    for bad in [
+        "redis://app:Sup3rS3cret@127.0.0.1:notaport",
+        "nats://Sup3rS3cret@[::1",
+        "gopher://app:Sup3rS3cret@host",
+    ] {
+        let run = run_within(waitfor().arg(bad), secs(20.0));
+        assert_eq!(run.code(), 2, "{run:?}");
+        assert!(!run.stderr.contains("Sup3rS3cret"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn ipv6_literals_in_urls() {
+    let server = FakeServer::start_on(
+        (std::net::Ipv6Addr::LOCALHOST, free_port()).into(),
+        |_, mut stream| {
+            read_request(&mut stream);
+            let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\n\r\n");
+            until_closed(&mut stream);
+        },
+    );
+    let run = run_within(
+        waitfor().args(["-t", "10s", &format!("http://[::1]:{}/ready", server.port)]),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+}

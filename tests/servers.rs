@@ -449,6 +449,7 @@ fn every_kind_started_late_one_after_another() {
         Step {
             targets: vec![
                 format!("redis://127.0.0.1:{redis}"),
+                format!("redis://[::1]:{redis}"),
                 format!("redis://:s3cret@127.0.0.1:{redis_auth}/0"),
                 // No password given: -NOAUTH is an answer from a running server.
                 format!("redis://127.0.0.1:{redis_auth}"),
@@ -457,7 +458,7 @@ fn every_kind_started_late_one_after_another() {
                 let d = d.clone();
                 move || {
                     vec![
-                        start_redis(&d, "redis", redis, &[]),
+                        start_redis(&d, "redis", redis, &["--bind", "127.0.0.1", "::1"]),
                         start_redis(&d, "redis-auth", redis_auth, &["--requirepass", "s3cret"]),
                     ]
                 }

@@ -46,6 +46,18 @@ fn bad_input_is_one_line_and_exit_2() {
         &["-q", "-v", "db:80"],
         &["--no-such-option", "db:80"],
         &["-t"],
+        &["http://db:80/a b"],
+        &["http://user:pw@db/"],
+        &["unix://relative/path"],
+        &["file://"],
+        &["redis://user@cache"],
+        &["mqtt://:pw@broker"],
+        &["redis://:bad%zz@cache"],
+        &["--http-status", "2xx", "http://db/"],
+        &["--http-status", "300-200", "http://db/"],
+        &["--ca-cert", "/nonexistent.pem", "https://db/"],
+        &["--ca-cert", "/etc/hostname", "https://db/"],
+        &["postgres://db:5432:1"],
     ];
     for args in cases {
         let run = run_within(waitfor().args(*args), secs(10.0));
@@ -58,6 +70,32 @@ fn bad_input_is_one_line_and_exit_2() {
             run.stderr
         );
         assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn an_unknown_scheme_lists_the_supported_ones() {
+    let run = run_within(waitfor().arg("gopher://db:70"), secs(10.0));
+    assert_eq!(run.code(), 2);
+    for scheme in [
+        "tcp://",
+        "http://",
+        "https://",
+        "postgres://",
+        "mysql://",
+        "redis://",
+        "rediss://",
+        "amqp://",
+        "mqtt://",
+        "nats://",
+        "unix://",
+        "file://",
+    ] {
+        assert!(
+            run.stderr.contains(scheme),
+            "{scheme} missing from {}",
+            run.stderr
+        );
     }
 }
 

@@ -291,8 +291,16 @@ pub struct FakeServer {
 
 impl FakeServer {
     pub fn start(serve: impl Fn(usize, std::net::TcpStream) + Send + Sync + 'static) -> Self {
-        let port = free_port();
-        let listener = TcpListener::bind(("127.0.0.1", port)).expect("the fake server binds");
+        Self::start_on(([127, 0, 0, 1], free_port()).into(), serve)
+    }
+
+    /// The same on a given address, such as a scheme's default port on a spare loopback address.
+    pub fn start_on(
+        address: SocketAddr,
+        serve: impl Fn(usize, std::net::TcpStream) + Send + Sync + 'static,
+    ) -> Self {
+        let port = address.port();
+        let listener = TcpListener::bind(address).expect("the fake server binds");
         listener.set_nonblocking(true).unwrap();
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let serve = std::sync::Arc::new(serve);
