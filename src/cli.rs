@@ -63,6 +63,10 @@ pub struct Cli {
     #[arg(long, env = "WAITFOR_INSECURE")]
     pub insecure: bool,
 
+    /// Run the COMMAND as a child and stay as a minimal init (forward signals, reap zombies)
+    #[arg(long, env = "WAITFOR_INIT")]
+    pub init: bool,
+
     /// Proceed as soon as one target is ready
     #[arg(long, env = "WAITFOR_ANY")]
     pub any: bool,

@@ -1,17 +1,25 @@
-//! The hand-off: replace waitfor with the COMMAND, as if it had been started directly.
+//! The hand-off to the COMMAND: exec (the default), or `--init` supervision.
 //!
-//! Same PID, same stdio, same environment. What must not leak from waitfor is
-//! its signal state (handlers, ignored SIGPIPE, a blocked mask) and its file
-//! descriptors; every descriptor Rust and tokio open is close-on-exec, so only
-//! the signal state needs undoing here.
+//! exec replaces waitfor with the COMMAND, as if it had been started directly:
+//! same PID, same stdio, same environment. `--init` instead runs it as a child
+//! and stays as a minimal init, as tini does: every catchable signal is
+//! forwarded to the child, every zombie is reaped, and waitfor exits with the
+//! child's status. Either way the COMMAND starts with a clean signal state and
+//! none of waitfor's descriptors (every descriptor Rust and tokio open is
+//! close-on-exec, so only the signal state needs undoing here).
 
 use std::ffi::{CString, OsString};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
 
 use nix::errno::Errno;
 use nix::libc;
-use nix::sys::signal::{SigSet, SigmaskHow, sigprocmask};
-use nix::unistd::execvp;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{Pid, execvp, getpid};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
 
 use crate::error::Error;
 
@@ -30,6 +38,107 @@ pub fn exec(command: &[OsString]) -> Error {
         Err(errno) => errno,
         Ok(never) => match never {},
     };
+    cannot_run(name, errno)
+}
+
+/// The signals `--init` passes on to the child. Not the ones that cannot be
+/// caught (KILL, STOP), nor those the kernel sends a process about its own
+/// fault (ILL, FPE, SEGV, BUS, ABRT, TRAP, SYS) or its terminal (TTIN, TTOU),
+/// nor SIGPIPE (a closed stderr of waitfor's is no news for the child), nor
+/// SIGCHLD (it means "reap").
+const FORWARDED: &[Signal] = &[
+    Signal::SIGHUP,
+    Signal::SIGINT,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGALRM,
+    Signal::SIGTERM,
+    Signal::SIGCONT,
+    Signal::SIGTSTP,
+    Signal::SIGURG,
+    Signal::SIGXCPU,
+    Signal::SIGXFSZ,
+    Signal::SIGVTALRM,
+    Signal::SIGPROF,
+    Signal::SIGWINCH,
+    Signal::SIGIO,
+    Signal::SIGPWR,
+];
+
+/// `--init`: runs `command` as a child, forwards signals to it and reaps every
+/// zombie until it exits; resolves to the exit code waitfor should end with.
+pub async fn supervise(command: &[OsString]) -> Result<i32, Error> {
+    // As PID 1 every orphan in the namespace comes to waitfor anyway; elsewhere
+    // ask for the orphans of the COMMAND's own children, so they are reaped too.
+    if getpid() != Pid::from_raw(1) {
+        let _ = nix::sys::prctl::set_child_subreaper(true);
+    }
+    // Listen before the child exists, so that neither its exit nor a signal sent
+    // to it in its first moments is missed.
+    let mut exited = signal(SignalKind::child()).map_err(Error::Startup)?;
+    let (forward, mut to_forward) = mpsc::unbounded_channel();
+    for &sig in FORWARDED {
+        let mut arrivals = signal(SignalKind::from_raw(sig as i32)).map_err(Error::Startup)?;
+        let forward = forward.clone();
+        tokio::spawn(async move {
+            while arrivals.recv().await.is_some() && forward.send(sig).is_ok() {}
+        });
+    }
+
+    let name = command[0].to_string_lossy().into_owned();
+    let mut child = std::process::Command::new(&command[0]);
+    child.args(&command[1..]);
+    // SAFETY: runs between fork and exec, and makes only async-signal-safe calls.
+    unsafe {
+        child.pre_exec(|| {
+            restore_signal_state();
+            Ok(())
+        });
+    }
+    let child = child.spawn().map_err(|error| {
+        let errno = error.raw_os_error().map_or(Errno::EACCES, Errno::from_raw);
+        match error.kind() {
+            io::ErrorKind::NotFound => Error::CommandNotFound(name.clone()),
+            _ => cannot_run(name.clone(), errno),
+        }
+    })?;
+    let child = Pid::from_raw(child.id() as i32);
+
+    loop {
+        tokio::select! {
+            _ = exited.recv() => {
+                if let Some(code) = reap(child) {
+                    return Ok(code);
+                }
+            }
+            Some(sig) = to_forward.recv() => {
+                // The child may be gone already; its exit is handled by reap.
+                let _ = kill(child, sig);
+            }
+        }
+    }
+}
+
+/// Reaps every child that has exited (orphans included); the exit code once
+/// `main` is among them: its own, or 128+N when signal N killed it.
+fn reap(main: Pid) -> Option<i32> {
+    let mut main_code = None;
+    loop {
+        match waitpid(None, Some(WaitPidFlag::WNOHANG)) {
+            Ok(WaitStatus::Exited(pid, code)) if pid == main => main_code = Some(code),
+            // The shell convention, as a shell reports a child killed by a signal.
+            Ok(WaitStatus::Signaled(pid, sig, _)) if pid == main => {
+                main_code = Some(128 + sig as i32)
+            }
+            // Nothing more has exited (or no child is left): done for this SIGCHLD.
+            Ok(WaitStatus::StillAlive) | Err(_) => return main_code,
+            Ok(_) => {}
+        }
+    }
+}
+
+fn cannot_run(name: String, errno: Errno) -> Error {
     match errno {
         // 127 as a shell says it: nothing by that name on PATH or at that path.
         Errno::ENOENT | Errno::ENOTDIR => Error::CommandNotFound(name),
@@ -44,6 +153,7 @@ pub fn exec(command: &[OsString]) -> Error {
 /// closed pipe. The realtime signals count too (nix's `Signal` lists only the
 /// classic ones); libc refuses the one or two it reserves for itself, and
 /// SIGKILL and SIGSTOP cannot change, so failures are expected and harmless.
+/// Async-signal-safe: it also runs between fork and exec.
 fn restore_signal_state() {
     for signo in 1..=libc::SIGRTMAX() {
         // SAFETY: SIG_DFL installs no handler, so no code of ours runs in signal context.

@@ -15,12 +15,13 @@ mod target;
 mod wait;
 
 use error::Error;
-use options::Options;
+use options::{Handoff, Options};
 use shutdown::Shutdown;
 
 fn main() {
-    let Err(error) = run() else {
-        std::process::exit(0);
+    let error = match run() {
+        Ok(code) => std::process::exit(code),
+        Err(error) => error,
     };
     match &error {
         Error::Help(text) => print!("{text}"),
@@ -31,7 +32,9 @@ fn main() {
     std::process::exit(error.exit_code());
 }
 
-fn run() -> Result<(), Error> {
+/// Waits, then hands off; `Ok` carries the exit code (0 without a COMMAND,
+/// the child's with `--init`); an exec that works never returns.
+fn run() -> Result<i32, Error> {
     let options = Options::from_args(std::env::args_os())?;
     report::install(options.log);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -42,11 +45,15 @@ fn run() -> Result<(), Error> {
         let mut shutdown = Shutdown::listen().map_err(Error::Startup)?;
         wait::until_ready(&options, &mut shutdown).await
     });
+    let ended = match (waited, &options.command) {
+        (Err(error), _) => Err(error),
+        (Ok(()), None) => Ok(0),
+        (Ok(()), Some(command)) => match options.handoff {
+            Handoff::Exec => Err(exec::exec(command)),
+            Handoff::Supervise => runtime.block_on(exec::supervise(command)),
+        },
+    };
     // A name lookup may still be running on a blocking thread: do not wait for it.
     runtime.shutdown_background();
-    waited?;
-    match &options.command {
-        Some(command) => Err(exec::exec(command)),
-        None => Ok(()),
-    }
+    ended
 }

@@ -23,6 +23,16 @@ pub struct Options {
     pub log: Log,
     /// The program and its arguments; never empty when present.
     pub command: Option<Vec<OsString>>,
+    pub handoff: Handoff,
+}
+
+/// How the COMMAND takes over once the wait is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handoff {
+    /// Replace waitfor (the default): same PID, nothing of waitfor left.
+    Exec,
+    /// `--init`: run it as a child, forward signals, reap zombies.
+    Supervise,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -111,6 +121,10 @@ impl Options {
                 format: cli.log_format,
             },
             command: Some(cli.command).filter(|command| !command.is_empty()),
+            handoff: match cli.init {
+                true => Handoff::Supervise,
+                false => Handoff::Exec,
+            },
         })
     }
 }

@@ -1,0 +1,30 @@
+# waitfor as an image: the static binary alone in an empty (scratch) image.
+#
+#   docker build -t waitfor .                      # builds from source (needs rust:alpine)
+#   docker build -t waitfor --build-arg WAITFOR_BINARY=prebuilt -f Dockerfile DIR
+#                                                  # wraps DIR/waitfor, a static binary
+#                                                  # built here (scripts/build-static); pulls nothing
+#
+# With BuildKit only the stage WAITFOR_BINARY names is built, so the prebuilt
+# variant needs no image from any registry.
+
+ARG WAITFOR_BINARY=source
+
+FROM rust:1-alpine AS source
+RUN apk add --no-cache musl-dev
+WORKDIR /src
+COPY . .
+# On Alpine the host target is musl: the binary is static.
+RUN cargo build --release --locked && cp target/release/waitfor /waitfor
+
+FROM scratch AS prebuilt
+COPY waitfor /waitfor
+
+FROM ${WAITFOR_BINARY} AS binary
+
+FROM scratch
+COPY --from=binary /waitfor /waitfor
+# No shell, no libc, no CA files: names come from /etc/hosts and DNS as the
+# container runtime sets them up, TLS roots are compiled in.
+USER 65532:65532
+ENTRYPOINT ["/waitfor"]

@@ -1,0 +1,280 @@
+//! waitfor as containers use it: the static binary in an empty root, the
+//! scratch image (built around a binary built here, nothing pulled) as an
+//! entrypoint and under `docker stop`, the image's binary copied into another
+//! image, and the docker-compose and Kubernetes examples.
+//!
+//! These need the static release binary (`WAITFOR_STATIC_BINARY`, which
+//! `scripts/test` sets; otherwise it is built here) and, for the image tests,
+//! a Docker engine that `scripts/test` starts (no bridge, no iptables: the
+//! containers use the host's network).
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use common::*;
+
+/// The Debian client, whose built-in BuildKit builds only the stages it needs.
+const DOCKER: &str = "/usr/bin/docker";
+
+fn static_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("WAITFOR_STATIC_BINARY") {
+        return PathBuf::from(path);
+    }
+    let built = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/build-static"))
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("scripts/build-static runs");
+    assert!(built.status.success(), "scripts/build-static failed");
+    PathBuf::from(String::from_utf8(built.stdout).unwrap().trim())
+}
+
+fn run_ok(command: &mut Command) -> String {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn copy_executable(from: &Path, to: &Path) {
+    fs::copy(from, to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+}
+
+/// A root holding only waitfor, busybox (static, as the COMMAND), /etc/hosts,
+/// a resolv.conf pointing at 127.0.0.1 and the device nodes a container has.
+/// waitfor waits there for a hosts-file name whose port opens late.
+#[test]
+fn runs_in_an_empty_root() {
+    let root = TempDir::new("empty-root");
+    let r = &root.0;
+    for dir in ["etc", "dev", "bin", "tmp"] {
+        fs::create_dir_all(r.join(dir)).unwrap();
+    }
+    copy_executable(&static_binary(), &r.join("waitfor"));
+    copy_executable(Path::new("/bin/busybox"), &r.join("bin/busybox"));
+    fs::write(
+        r.join("etc/hosts"),
+        "127.0.0.1 localhost\n127.0.0.1 db.internal\n",
+    )
+    .unwrap();
+    fs::write(r.join("etc/resolv.conf"), "nameserver 127.0.0.1\n").unwrap();
+    for (name, major, minor) in [
+        ("null", 1, 3),
+        ("zero", 1, 5),
+        ("random", 1, 8),
+        ("urandom", 1, 9),
+    ] {
+        run_ok(
+            Command::new("mknod")
+                .args(["-m", "666"])
+                .arg(r.join("dev").join(name))
+                .args(["c", &major.to_string(), &minor.to_string()]),
+        );
+    }
+    let port = free_port();
+    let _listener = listen_after(([127, 0, 0, 1], port), secs(1.0));
+    let run = run_within(
+        Command::new("chroot")
+            .arg(r)
+            .args(["/waitfor", "-t", "20", &format!("db.internal:{port}"), "--"])
+            .args(["/bin/busybox", "echo", "started in an empty root"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+        secs(30.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert_eq!(run.stdout, "started in an empty root\n");
+    assert!(run.elapsed >= secs(1.0), "{run:?}");
+}
+
+/// An image tag of this test run's, removed with the images when dropped.
+struct Images(Vec<String>);
+
+impl Drop for Images {
+    fn drop(&mut self) {
+        let _ = Command::new(DOCKER)
+            .arg("rmi")
+            .arg("-f")
+            .args(&self.0)
+            .output();
+    }
+}
+
+/// A container of this test run's, removed when dropped.
+struct Container(String);
+
+impl Drop for Container {
+    fn drop(&mut self) {
+        let _ = Command::new(DOCKER).args(["rm", "-f", &self.0]).output();
+    }
+}
+
+fn docker_build(tag: &str, context: &Path, dockerfile: &Path, build_args: &[&str]) {
+    run_ok(
+        Command::new(DOCKER)
+            .env("DOCKER_BUILDKIT", "1")
+            .args(["build", "-q", "-t", tag, "-f"])
+            .arg(dockerfile)
+            .args(build_args)
+            .arg(context),
+    );
+}
+
+#[test]
+fn the_scratch_image_waits_execs_and_stops_at_once() {
+    let id = std::process::id();
+    let image = format!("waitfor-test:{id}");
+    let app_image = format!("waitfor-test-app:{id}");
+    let _images = Images(vec![image.clone(), app_image.clone()]);
+
+    // The final stage of the project's Dockerfile, around the binary built here.
+    let context = TempDir::new("image");
+    copy_executable(&static_binary(), &context.0.join("waitfor"));
+    let dockerfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("Dockerfile");
+    docker_build(
+        &image,
+        &context.0,
+        &dockerfile,
+        &["--build-arg", "WAITFOR_BINARY=prebuilt"],
+    );
+    let size: u64 =
+        run_ok(Command::new(DOCKER).args(["image", "inspect", "-f", "{{.Size}}", &image]))
+            .trim()
+            .parse()
+            .unwrap();
+    assert!(size < 3 * 1024 * 1024, "the image is {size} bytes");
+    let layers = run_ok(Command::new(DOCKER).args(["history", "-q", "--no-trunc", &image]));
+    assert!(
+        layers.lines().count() <= 3,
+        "only the binary's layer and metadata: {layers}"
+    );
+
+    // As an entrypoint, waiting for a port that opens late.
+    let port = free_port();
+    let _listener = listen_after(([127, 0, 0, 1], port), secs(1.0));
+    let run = run_within(
+        Command::new(DOCKER)
+            .args(["run", "--rm", "--network", "host", &image, "-t", "30"])
+            .arg(format!("127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+        secs(60.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("127.0.0.1:{port} is ready after")),
+        "{}",
+        run.stderr
+    );
+
+    // COPY --from the image into an app image whose ENTRYPOINT is waitfor ... -- app.
+    let app = TempDir::new("app-image");
+    copy_executable(Path::new("/bin/busybox"), &app.0.join("busybox"));
+    fs::write(
+        app.0.join("Dockerfile"),
+        format!(
+            "FROM scratch\nCOPY busybox /bin/busybox\nCOPY --from={image} /waitfor /usr/local/bin/waitfor\n\
+             ENTRYPOINT [\"waitfor\", \"127.0.0.1:{port}\", \"--\", \"/bin/busybox\", \"echo\", \"app started\"]\n"
+        ),
+    )
+    .unwrap();
+    docker_build(&app_image, &app.0, &app.0.join("Dockerfile"), &[]);
+    let run = run_within(
+        Command::new(DOCKER)
+            .args(["run", "--rm", "--network", "host", &app_image])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+        secs(60.0),
+    );
+    assert_eq!(
+        (run.code(), run.stdout.as_str()),
+        (0, "app started\n"),
+        "{run:?}"
+    );
+
+    // docker stop on a container still waiting: PID 1 handles SIGTERM at once.
+    let name = format!("waitfor-test-stop-{id}");
+    let _container = Container(name.clone());
+    let never = free_port();
+    run_ok(
+        Command::new(DOCKER)
+            .args([
+                "run",
+                "-d",
+                "--name",
+                &name,
+                "--network",
+                "host",
+                &image,
+                "-t",
+                "0",
+            ])
+            .arg(format!("127.0.0.1:{never}")),
+    );
+    // The container's stderr (waitfor's output) is what `docker logs` writes to its stderr.
+    let logs = || {
+        String::from_utf8_lossy(
+            &Command::new(DOCKER)
+                .args(["logs", &name])
+                .output()
+                .unwrap()
+                .stderr,
+        )
+        .into_owned()
+    };
+    let started = Instant::now();
+    while !logs().contains("waiting with no deadline") {
+        assert!(
+            started.elapsed() < secs(30.0),
+            "the container never started waiting: {}",
+            logs()
+        );
+        std::thread::sleep(secs(0.05));
+    }
+    let stopping = Instant::now();
+    run_ok(Command::new(DOCKER).args(["stop", "-t", "10", &name]));
+    let took = stopping.elapsed();
+    let code = run_ok(Command::new(DOCKER).args(["inspect", "-f", "{{.State.ExitCode}}", &name]));
+    assert_eq!(
+        code.trim(),
+        "143",
+        "ended by SIGTERM, not killed after the grace period"
+    );
+    assert!(
+        took < secs(5.0),
+        "docker stop took {took:?} of its 10 s grace period"
+    );
+}
+
+#[test]
+fn the_compose_example_is_valid() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/docker-compose.example.yml");
+    run_ok(Command::new("docker-compose").args(["-f", file, "config", "-q"]));
+}
+
+#[test]
+fn the_kubernetes_example_is_valid() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/kubernetes");
+    for manifest in fs::read_dir(dir).unwrap() {
+        let path = manifest.unwrap().path();
+        let output = run_ok(
+            Command::new("kubernetes-validate")
+                .arg("--strict")
+                .arg(&path),
+        );
+        assert!(!output.contains("ERROR"), "{}: {output}", path.display());
+    }
+}
