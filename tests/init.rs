@@ -149,31 +149,20 @@ fn elsewhere_it_is_a_subreaper() {
 #[test]
 fn the_child_keeps_stdio_and_a_missing_command_is_127() {
     let (port, _listener) = open_port();
-    let run = run_within(
-        waitfor().args([
-            "-q",
-            "--init",
-            &format!("127.0.0.1:{port}"),
-            "--",
-            "sh",
-            "-c",
-            "echo out; echo err >&2",
-        ]),
-        secs(20.0),
-    );
+    let init = |command: &[&str]| {
+        let target = format!("127.0.0.1:{port}");
+        run_within(
+            waitfor()
+                .args(["-q", "--init", &target, "--"])
+                .args(command),
+            secs(20.0),
+        )
+    };
+    let run = init(&["sh", "-c", "echo out; echo err >&2"]);
     assert_eq!(
         (run.code(), run.stdout.as_str(), run.stderr.as_str()),
         (0, "out\n", "err\n")
     );
-    let run = run_within(
-        waitfor().args([
-            "-q",
-            "--init",
-            &format!("127.0.0.1:{port}"),
-            "--",
-            "no-such-command-waitfor",
-        ]),
-        secs(20.0),
-    );
+    let run = init(&["no-such-command-waitfor"]);
     assert_eq!(run.code(), 127, "{run:?}");
 }

@@ -78,18 +78,6 @@ impl Drop for Service {
     }
 }
 
-fn run_ok(command: &mut Command) {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    assert!(
-        output.status.success(),
-        "{command:?}: {}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// A CA, and a certificate it signed for `localhost` and 127.0.0.1, made with openssl.
 struct Certificates {
     ca: PathBuf,

@@ -74,6 +74,21 @@ fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> thread::JoinH
     })
 }
 
+/// Runs a setup command (a server's initdb, docker build) to its end and
+/// fails the test with its output if it fails; its stdout.
+pub fn run_ok(command: &mut Command) -> String {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Waits for `child`, or kills it by PID once `limit` has passed since `started`.
 pub fn wait_bounded(child: &mut Child, started: Instant, limit: Duration) -> ExitStatus {
     loop {
