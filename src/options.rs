@@ -128,3 +128,66 @@ impl Options {
         })
     }
 }
+
+/// Property tests (in place of a fuzzer, which needs a nightly toolchain):
+/// whatever the command line, parsing ends in options, help, or a one-line
+/// usage error (exit 2), and never panics.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces a command line is made of, so that random ones reach deep into the parsers.
+    fn argument() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[a-z0-9.:/@%?#\\[\\]_ -]{0,24}",
+            prop::sample::select(vec![
+                "-t",
+                "--timeout",
+                "-i",
+                "--interval",
+                "--connect-timeout",
+                "--any",
+                "-q",
+                "-v",
+                "--log-format",
+                "json",
+                "--http-status",
+                "--ca-cert",
+                "--insecure",
+                "--init",
+                "--",
+                "0",
+                "1.5",
+                "250ms",
+                "1m30s",
+                "99999999999999999999",
+                "200-299,401",
+                "[::1]",
+            ])
+            .prop_map(str::to_owned),
+            (
+                "(tcp|http|https|postgres|mysql|redis|rediss|amqp|mqtt|nats|unix|file|x)://",
+                "[a-z0-9.:/@%\\[\\]-]{0,20}"
+            )
+                .prop_map(|(scheme, rest)| format!("{scheme}{rest}")),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_command_line_parses_or_is_one_usage_line(args in prop::collection::vec(argument(), 0..8)) {
+            let argv = std::iter::once("waitfor".to_owned()).chain(args).map(OsString::from);
+            match Options::from_args(argv) {
+                Ok(options) => prop_assert!(!options.targets.is_empty()),
+                Err(Error::Help(_)) => {}
+                Err(error @ Error::Usage(_)) => {
+                    prop_assert_eq!(error.exit_code(), 2);
+                    prop_assert!(!error.to_string().contains('\n'), "{}", error);
+                }
+                Err(other) => prop_assert!(false, "unexpected {:?}", other),
+            }
+        }
+    }
+}

@@ -277,6 +277,28 @@ fn parse_port(port: &str) -> Result<u16, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::Tls;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever follows it, a password is never in a target's label or error.
+        #[test]
+        fn a_password_never_shows(
+            scheme in "(redis|rediss|postgres|mysql|amqp|mqtt|nats|http|tcp|x)",
+            user in "[a-z]{0,5}",
+            password in "PW[A-Za-z0-9]{4,10}",
+            rest in "[a-z0-9.:/@%?#\\[\\]-]{0,24}",
+        ) {
+            prop_assume!(!rest.contains("PW"));
+            let settings = Settings { http_statuses: Default::default(), tls: Tls::new(None, false).unwrap() };
+            let text = format!("{scheme}://{user}:{password}@{rest}");
+            let shown = match Target::parse(&text, &settings) {
+                Ok(target) => target.to_string(),
+                Err(invalid) => invalid.to_string(),
+            };
+            prop_assert!(!shown.contains(&password), "{}", shown);
+        }
+    }
 
     fn split(text: &str) -> Url<'_> {
         Url::split(text).unwrap_or_else(|error| panic!("{text}: {error}"))
