@@ -14,8 +14,10 @@ FROM rust:1-alpine AS source
 RUN apk add --no-cache musl-dev
 WORKDIR /src
 COPY . .
-# On Alpine the host target is musl: the binary is static.
-RUN cargo build --release --locked && cp target/release/waitfor /waitfor
+# Named explicitly although it is Alpine's own target, so that the rustflags
+# in .cargo/config.toml apply to the binary and not to proc-macro crates.
+RUN cargo build --release --locked --target x86_64-unknown-linux-musl \
+    && cp target/x86_64-unknown-linux-musl/release/waitfor /waitfor
 
 FROM scratch AS prebuilt
 COPY waitfor /waitfor

@@ -72,6 +72,9 @@ pub async fn until_ready(options: &Options, shutdown: &mut Shutdown) -> Result<(
 
     let mut not_ready = progress.len();
     let mut ticks = tokio::time::interval_at(started + report.tick_period(), report.tick_period());
+    // One timer for the whole wait, not a new one each time round the loop.
+    let deadline_passed = deadline.passed();
+    tokio::pin!(deadline_passed);
     loop {
         tokio::select! {
             // A signal or the deadline wins over an attempt that completes at the same moment.
@@ -80,7 +83,7 @@ pub async fn until_ready(options: &Options, shutdown: &mut Shutdown) -> Result<(
                 report.finish(&progress);
                 return Err(Error::Interrupted(signal));
             }
-            () = deadline.passed() => {
+            () = &mut deadline_passed => {
                 report.timed_out(&progress, started.elapsed());
                 return Err(Error::NotReady { not_ready, total: progress.len() });
             }

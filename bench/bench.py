@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+"""waitfor against the tools users use today, measured in one run, on loopback only.
+
+Run it through bench/run, which installs the peers and builds waitfor. Every
+measurement interleaves the tools trial by trial (in a shuffled order each
+trial), so a noisy moment of the machine falls on all of them alike, and
+reports medians. Results: bench/results/latest.{md,json} and latency.png.
+
+Measurements (see README "Benchmark"):
+ 1. fast path: dependency already listening -> command done (`true`): wall time, peak RSS
+ 2. detection latency: a port opens at a random moment -> the command's first timestamp
+ 3. honest deadline: refused and black-holed port, 2 s deadline: elapsed, exit code, command run?
+ 4. idle cost: CPU time while waiting 10 s on 10 refused targets
+ 5. PID 1: SIGTERM to the waiting tool as PID 1 of a PID namespace: time to exit, status
+ 6. scale (waitfor): 1,000 and 10,000 targets opening over 2 s under ulimit -n 1024
+ 7. footprint: bytes on disk
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import resource
+import shlex
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+# A stand-in for a black-holed dependency: a port whose packets are dropped on lo.
+DROP_RULE = ["INPUT", "-i", "lo", "-p", "tcp", "--dport", "{port}", "-j", "DROP"]
+
+
+def free_port():
+    """A port nothing listens on, below the ephemeral range (no self-connects)."""
+    while True:
+        port = random.randint(20000, 32000)
+        with socket.socket() as probe:
+            try:
+                probe.bind((LOOPBACK, port))
+                return port
+            except OSError:
+                continue
+
+
+class Tool:
+    """How one tool is run: wait for `targets` (host, port pairs), then run `command`."""
+
+    name = ""
+
+    def argv(self, targets, timeout, command):
+        raise NotImplementedError
+
+
+class Bare(Tool):
+    name = "command alone"
+
+    def argv(self, targets, timeout, command):
+        return command
+
+
+class Waitfor(Tool):
+    def __init__(self, binary, *options):
+        self.binary, self.options = binary, list(options)
+        self.name = " ".join(["waitfor", *options])
+
+    def argv(self, targets, timeout, command):
+        return [self.binary, "-q", "-t", f"{timeout or 0}s", *self.options,
+                *(f"{h}:{p}" for h, p in targets), "--", *command]
+
+
+class WaitForIt(Tool):
+    """Debian's wait-for-it.sh: one target per invocation, nested for several; -s so a
+    timeout never runs the command."""
+    name = "wait-for-it"
+
+    def argv(self, targets, timeout, command):
+        argv = command
+        for host, port in reversed(targets):
+            argv = ["wait-for-it", "-q", "-s", "-t", str(int(timeout or 0)), f"{host}:{port}", "--", *argv]
+        return argv
+
+
+class NodeTool(Tool):
+    """wait-on and wait-port only wait: the command follows `&&` in a shell, as their docs show."""
+
+    def __init__(self, name, bin_dir):
+        self.name, self.binary = name, str(Path(bin_dir) / name)
+
+    def waits(self, targets, timeout):
+        raise NotImplementedError
+
+    def argv(self, targets, timeout, command):
+        script = " && ".join([*(shlex.join(w) for w in self.waits(targets, timeout)), "exec " + shlex.join(command)])
+        return ["sh", "-c", script]
+
+
+class WaitOn(NodeTool):
+    def waits(self, targets, timeout):
+        limit = ["--timeout", str(int(timeout * 1000))] if timeout else []
+        return [[self.binary, *limit, *(f"tcp:{h}:{p}" for h, p in targets)]]
+
+
+class WaitPort(NodeTool):
+    def waits(self, targets, timeout):
+        limit = ["-t", str(int(timeout * 1000))] if timeout else []
+        return [[self.binary, "--output", "silent", *limit, f"{h}:{p}"] for h, p in targets]
+
+
+def run(argv, limit=None):
+    """Runs argv to its end (killed after `limit` s, if given): (elapsed s, exit code, rusage).
+    Without a limit no watchdog thread is started, so nothing but the tool is timed."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    watchdog = threading.Timer(limit, process.kill) if limit else None
+    if watchdog:
+        watchdog.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if watchdog:
+        watchdog.cancel()
+    return elapsed, os.waitstatus_to_exitcode(status), usage
+
+
+def peak_rss_kib(argv):
+    """Peak RSS as GNU time reports it (%M). Not ru_maxrss of our own child: Linux carries
+    the high-water mark of the forked harness (tens of MiB of Python) across exec."""
+    with tempfile.NamedTemporaryFile(mode="r") as report:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name, *argv],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return int(report.read().split()[-1])
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def interleaved(tools, trials):
+    """(trial, tool) pairs: every trial runs every tool once, in a shuffled order."""
+    for trial in range(trials):
+        order = list(tools)
+        random.shuffle(order)
+        for tool in order:
+            yield trial, tool
+
+
+def fast_path(tools, trials, rss_trials=10):
+    port = free_port()
+    with socket.create_server((LOOPBACK, port), backlog=4096):
+        wall = {tool.name: [] for tool in tools}
+        for _, tool in interleaved(tools, trials):
+            elapsed, code, _ = run(tool.argv([(LOOPBACK, port)], 30, ["true"]))
+            assert code == 0, f"{tool.name} exited {code}"
+            wall[tool.name].append(elapsed * 1000)
+        rss = {tool.name: [] for tool in tools}
+        for _, tool in interleaved(tools, rss_trials):
+            rss[tool.name].append(peak_rss_kib(tool.argv([(LOOPBACK, port)], 30, ["true"])))
+    return {tool.name: {"median_ms": statistics.median(wall[tool.name]),
+                        "p90_ms": percentile(wall[tool.name], 0.9),
+                        "peak_rss_kib": statistics.median(rss[tool.name])}
+            for tool in tools}
+
+
+def detection_latency(tools, trials):
+    """From listen() to the command's own first timestamp (`date +%s%N`)."""
+    samples = {tool.name: [] for tool in tools}
+    for _, tool in interleaved(tools, trials):
+        port = free_port()
+        process = subprocess.Popen(tool.argv([(LOOPBACK, port)], 60, ["date", "+%s%N"]),
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(random.uniform(0.3, 1.3))
+        with socket.create_server((LOOPBACK, port)):
+            opened = time.time_ns()
+            out, _ = process.communicate(timeout=60)
+        samples[tool.name].append((int(out) - opened) / 1e6)
+    return {name: {"median_ms": statistics.median(s), "p90_ms": percentile(s, 0.9),
+                   "max_ms": max(s), "samples_ms": s}
+            for name, s in samples.items()}
+
+
+def iptables(action, port):
+    rule = [part.format(port=port) for part in DROP_RULE]
+    subprocess.run(["iptables", action, *rule], check=True)
+
+
+def honest_deadline(tools, trials):
+    results = {}
+    for kind in ("refused", "black-holed"):
+        port = free_port()
+        listener = socket.create_server((LOOPBACK, port)) if kind == "black-holed" else None
+        if listener:
+            iptables("-I", port)
+        try:
+            samples = {tool.name: [] for tool in tools}
+            for _, tool in interleaved(tools, trials):
+                with tempfile.TemporaryDirectory() as scratch:
+                    marker = Path(scratch) / "ran"
+                    elapsed, code, _ = run(tool.argv([(LOOPBACK, port)], 2, ["touch", str(marker)]), limit=60)
+                    samples[tool.name].append((elapsed, code, marker.exists()))
+        finally:
+            if listener:
+                iptables("-D", port)
+                listener.close()
+        results[kind] = {name: {"median_s": statistics.median(e for e, _, _ in s),
+                                "max_s": max(e for e, _, _ in s),
+                                "exit_codes": sorted({c for _, c, _ in s}),
+                                "command_ran": any(r for _, _, r in s)}
+                         for name, s in samples.items()}
+    return results
+
+
+def idle_cost(tools, seconds=10, targets=10):
+    """CPU seconds over `seconds` of waiting on `targets` refused ports. Tools that wait
+    for one target at a time (wait-for-it, wait-port) run one process per target, at once."""
+    ports = [(LOOPBACK, free_port()) for _ in range(targets)]
+    results = {}
+    for tool in tools:
+        per_process = [ports] if isinstance(tool, (Waitfor, WaitOn)) else [[p] for p in ports]
+        processes = [subprocess.Popen(tool.argv(t, seconds, ["true"]), stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                     for t in per_process]
+        cpu = 0.0
+        for process in processes:
+            _, _, usage = os.wait4(process.pid, 0)
+            cpu += usage.ru_utime + usage.ru_stime
+        results[tool.name] = {"cpu_s": cpu, "percent_of_a_core": 100 * cpu / seconds,
+                              "processes": len(processes)}
+    return results
+
+
+def children(pid):
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def pid_one(tools, trials, patience=5.0):
+    """SIGTERM to the tool as PID 1 of a new PID namespace, while it waits."""
+    results = {}
+    samples = {tool.name: [] for tool in tools}
+    for _, tool in interleaved(tools, trials):
+        port = free_port()
+        unshare = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child",
+                                    *tool.argv([(LOOPBACK, port)], 0, ["true"])],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        first = children(unshare.pid)
+        assert first, f"{tool.name}: nothing runs in the namespace"
+        sent = time.perf_counter()
+        os.kill(first[0], 15)
+        try:
+            code = unshare.wait(timeout=patience)
+            samples[tool.name].append(((time.perf_counter() - sent) * 1000, code))
+        except subprocess.TimeoutExpired:
+            unshare.kill()
+            unshare.wait()
+            samples[tool.name].append((None, "ignored SIGTERM"))
+    for name, s in samples.items():
+        exited = [ms for ms, _ in s if ms is not None]
+        results[name] = {"median_ms": statistics.median(exited) if len(exited) == len(s) else None,
+                         "outcomes": sorted({str(code) for _, code in s})}
+    return results
+
+
+def scale(binary, counts, spread=2.0, nofile=1024):
+    """waitfor on `count` targets (one port on many 127.3.x.y addresses) whose listeners
+    open over `spread` seconds, under ulimit -n `nofile`: from the last opening to the
+    command, peak RSS, most descriptors open, EMFILE errors seen."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    results = {}
+    for count in counts:
+        port = free_port()
+        addresses = [f"127.3.{i // 250}.{i % 250 + 1}" for i in range(count)]
+        report = tempfile.NamedTemporaryFile(mode="r")
+        # Through GNU time, for a peak RSS that is waitfor's own (see peak_rss_kib).
+        argv = ["/usr/bin/time", "-f", "%M", "-o", report.name,
+                binary, "-v", "-t", "120", *(f"{a}:{port}" for a in addresses), "--", "date", "+%s%N"]
+        limit = lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+        process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, preexec_fn=limit)
+        emfile = [0]
+
+        def read_errors():
+            for line in process.stderr:
+                if b"too many open files" in line.lower():
+                    emfile[0] += 1
+
+        reader = threading.Thread(target=read_errors)
+        reader.start()
+        most_fds = [0]
+
+        def sample_fds():
+            while process.poll() is None:
+                for waitfor in children(process.pid):
+                    try:
+                        most_fds[0] = max(most_fds[0], len(os.listdir(f"/proc/{waitfor}/fd")))
+                    except OSError:
+                        pass
+                time.sleep(0.01)
+
+        sampler = threading.Thread(target=sample_fds)
+        sampler.start()
+        listeners, last_opened = [], None
+        started = time.perf_counter()
+        for i, address in enumerate(addresses):
+            delay = started + spread * (i + 1) / count - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            listeners.append(socket.create_server((address, port), backlog=16))
+            last_opened = time.time_ns()
+        out = process.stdout.read()
+        _, status, _ = os.wait4(process.pid, 0)
+        reader.join()
+        sampler.join()
+        for listener in listeners:
+            listener.close()
+        results[str(count)] = {"exit_code": os.waitstatus_to_exitcode(status),
+                               "last_open_to_command_ms": (int(out) - last_opened) / 1e6,
+                               "peak_rss_kib": int(report.read().split()[-1]), "most_descriptors": most_fds[0],
+                               "emfile_errors": emfile[0], "ulimit_n": nofile}
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return results
+
+
+def footprint(binary, bin_dir):
+    node = subprocess.run(["sh", "-c", "command -v node"], capture_output=True, text=True).stdout.strip()
+    node_bytes = Path(node).stat().st_size
+    modules = Path(bin_dir).parent
+    package = lambda name: sum(f.stat().st_size for f in (modules / name).rglob("*") if f.is_file())
+    return {"waitfor": {"bytes": Path(binary).stat().st_size, "what": "the static binary"},
+            "wait-for-it": {"bytes": Path("/usr/bin/wait-for-it").stat().st_size
+                            + Path("/bin/bash").stat().st_size, "what": "the script + bash"},
+            "wait-on": {"bytes": node_bytes + sum(f.stat().st_size for f in modules.rglob("*") if f.is_file()),
+                        "what": "node + node_modules (wait-on and wait-port share it)"},
+            "wait-port": {"bytes": node_bytes + package("wait-port"), "what": "node + its package"}}
+
+
+def plot(latency, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = list(latency)
+    figure, axes = plt.subplots(figsize=(9, 4.5))
+    axes.boxplot([latency[n]["samples_ms"] for n in names], vert=False, showfliers=False)
+    axes.set_yticks(range(1, len(names) + 1), names)
+    for row, name in enumerate(names, start=1):
+        samples = latency[name]["samples_ms"]
+        axes.scatter(samples, [row + random.uniform(-0.15, 0.15) for _ in samples], s=8, alpha=0.6)
+    axes.set_xscale("log")
+    axes.set_xlabel("port open -> command started (ms, log scale)")
+    axes.set_title("Detection latency at each tool's defaults")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def markdown(results, machine):
+    lines = [f"Measured {machine['date']} on {machine['cpu']}, {machine['cores']} cores, "
+             f"{machine['kernel']}; `bench/run`.", ""]
+    lines += ["**Fast path** (dependency already listening → `true` done), "
+              f"{results['trials']['fast']} trials each:", "",
+              "| tool | median ms | p90 ms | peak RSS KiB (GNU time %M) |", "| --- | ---: | ---: | ---: |"]
+    for name, r in results["fast_path"].items():
+        lines.append(f"| {name} | {r['median_ms']:.2f} | {r['p90_ms']:.2f} | {r['peak_rss_kib']:.0f} |")
+    lines += ["", "**Detection latency** (port opens at a random moment → the command's first timestamp), "
+              f"{results['trials']['latency']} trials each:", "",
+              "| tool | median ms | p90 ms | max ms |", "| --- | ---: | ---: | ---: |"]
+    for name, r in results["detection_latency"].items():
+        lines.append(f"| {name} | {r['median_ms']:.1f} | {r['p90_ms']:.1f} | {r['max_ms']:.1f} |")
+    lines += ["", "**Honest deadline** (2 s):", "",
+              "| tool | refused: median s | exit | ran? | black-holed: median s | max s | exit | ran? |",
+              "| --- | ---: | --- | --- | ---: | ---: | --- | --- |"]
+    refused, holed = results["deadline"]["refused"], results["deadline"]["black-holed"]
+    for name in refused:
+        r, b = refused[name], holed[name]
+        lines.append(f"| {name} | {r['median_s']:.3f} | {r['exit_codes']} | {r['command_ran']} | "
+                     f"{b['median_s']:.3f} | {b['max_s']:.3f} | {b['exit_codes']} | {b['command_ran']} |")
+    lines += ["", "**Idle cost** (10 s waiting on 10 refused targets):", "",
+              "| tool | CPU s | % of a core | processes |", "| --- | ---: | ---: | ---: |"]
+    for name, r in results["idle"].items():
+        lines.append(f"| {name} | {r['cpu_s']:.3f} | {r['percent_of_a_core']:.2f} | {r['processes']} |")
+    lines += ["", "**PID 1** (SIGTERM while waiting, as PID 1 of a PID namespace):", "",
+              "| tool | median ms to exit | outcome |", "| --- | ---: | --- |"]
+    for name, r in results["pid1"].items():
+        ms = f"{r['median_ms']:.1f}" if r["median_ms"] is not None else "—"
+        lines.append(f"| {name} | {ms} | {', '.join(r['outcomes'])} |")
+    lines += ["", "**Scale** (waitfor; listeners open over 2 s; `ulimit -n 1024`):", "",
+              "| targets | last opening → command ms | peak RSS KiB | most descriptors | EMFILE | exit |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for count, r in results["scale"].items():
+        lines.append(f"| {count} | {r['last_open_to_command_ms']:.1f} | {r['peak_rss_kib']} | "
+                     f"{r['most_descriptors']} | {r['emfile_errors']} | {r['exit_code']} |")
+    lines += ["", "**Footprint**:", "", "| tool | bytes | what |", "| --- | ---: | --- |"]
+    for name, r in results["footprint"].items():
+        lines.append(f"| {name} | {r['bytes']:,} | {r['what']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--waitfor", required=True)
+    parser.add_argument("--peers", required=True, help="node_modules/.bin holding wait-on and wait-port")
+    parser.add_argument("--out", default="bench/results")
+    parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--latency-trials", type=int, default=60)
+    parser.add_argument("--only", nargs="+", metavar="STEP",
+                        help="measure only these steps again, keeping the others from latest.json")
+    args = parser.parse_args()
+
+    waitfor = Waitfor(args.waitfor)
+    peers = [WaitForIt(), WaitOn("wait-on", args.peers), WaitPort("wait-port", args.peers)]
+    fast_tools = [Bare(), waitfor, *peers]
+    waiting_tools = [waitfor, Waitfor(args.waitfor, "-i", "10ms"), *peers]
+    out = Path(args.out)
+    results = {"trials": {"fast": args.trials, "latency": args.latency_trials}}
+    if args.only:
+        results = json.loads((out / "latest.json").read_text())
+        results.pop("machine")
+    steps = [
+        ("fast_path", lambda: fast_path(fast_tools, args.trials)),
+        ("detection_latency", lambda: detection_latency(waiting_tools, args.latency_trials)),
+        ("deadline", lambda: honest_deadline([waitfor, *peers], 5)),
+        ("idle", lambda: idle_cost(waiting_tools)),
+        ("pid1", lambda: pid_one([waitfor, *peers], 5)),
+        ("scale", lambda: scale(args.waitfor, [1000, 10000])),
+        ("footprint", lambda: footprint(args.waitfor, args.peers)),
+    ]
+    for key, measure in steps:
+        if args.only and key not in args.only:
+            continue
+        print(f"bench: {key} ...", flush=True)
+        results[key] = measure()
+
+    machine = {"date": datetime.date.today().isoformat(), "kernel": platform.release(),
+               "cores": os.cpu_count(),
+               "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                            if l.startswith("model name")), platform.machine())}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps({"machine": machine, **results}, indent=2))
+    (out / "latest.md").write_text(markdown(results, machine))
+    plot(results["detection_latency"], out / "latency.png")
+    print((out / "latest.md").read_text())
+
+
+if __name__ == "__main__":
+    main()
