@@ -9,7 +9,6 @@
 //! close-on-exec, so only the signal state needs undoing here).
 
 use std::ffi::{CString, OsString};
-use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 
@@ -97,11 +96,10 @@ pub async fn supervise(command: &[OsString]) -> Result<i32, Error> {
         });
     }
     let child = child.spawn().map_err(|error| {
-        let errno = error.raw_os_error().map_or(Errno::EACCES, Errno::from_raw);
-        match error.kind() {
-            io::ErrorKind::NotFound => Error::CommandNotFound(name.clone()),
-            _ => cannot_run(name.clone(), errno),
-        }
+        cannot_run(
+            name,
+            error.raw_os_error().map_or(Errno::EACCES, Errno::from_raw),
+        )
     })?;
     let child = Pid::from_raw(child.id() as i32);
 

@@ -127,20 +127,20 @@ impl Report {
         }
     }
 
+    /// A target became ready: a line, unless the live status shows it.
     pub fn ready(&mut self, target: &Progress) {
-        if let Some(after) = target.ready_after {
-            if self.live.is_none() {
-                info!(
-                    target = %target.target,
-                    elapsed_ms = after.as_millis() as u64,
-                    attempts = target.attempts,
-                    "{} is ready after {} ({})",
-                    target.target,
-                    duration(after),
-                    attempts(target.attempts)
-                );
-            }
-        }
+        let (Some(after), None) = (target.ready_after, &self.live) else {
+            return;
+        };
+        info!(
+            target = %target.target,
+            elapsed_ms = after.as_millis() as u64,
+            attempts = target.attempts,
+            "{} is ready after {} ({})",
+            target.target,
+            duration(after),
+            attempts(target.attempts)
+        );
     }
 
     /// Called every [`Report::tick_period`]: redraws the live status, or says what still blocks.

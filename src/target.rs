@@ -9,6 +9,7 @@
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use crate::probe::{Probe, Settings};
@@ -144,6 +145,19 @@ impl<'a> Url<'a> {
             "" | "/" => Ok(()),
             path => Err(format!("unexpected {path:?} after the port")),
         }
+    }
+
+    /// The path of a `unix:///path` or `file:///path` URL, which must be
+    /// absolute (three slashes: an empty host, then the path).
+    pub fn absolute_path(&self) -> Result<PathBuf, String> {
+        self.without_credentials()?;
+        if !self.authority.is_empty() || !self.path.starts_with('/') {
+            return Err(format!(
+                "write an absolute path after {}:// as in {0}:///run/app.sock",
+                self.scheme
+            ));
+        }
+        Ok(PathBuf::from(self.path))
     }
 
     /// Refuses credentials, for schemes that have no use for them.

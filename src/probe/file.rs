@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use super::unix::absolute_path;
 use super::{Failure, describe};
 use crate::target::Url;
 
@@ -15,7 +14,7 @@ pub struct File {
 impl File {
     pub fn from_url(url: &Url) -> Result<Self, String> {
         Ok(File {
-            path: absolute_path(url)?,
+            path: url.absolute_path()?,
         })
     }
 
