@@ -7,8 +7,6 @@ mod common;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::Instant;
 
@@ -36,48 +34,21 @@ fn resetting_server() -> FakeServer {
     })
 }
 
-/// A listener that comes and goes every 50 ms, closing what it accepts.
-struct FlappingServer {
-    port: u16,
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl FlappingServer {
-    fn start() -> Self {
-        let port = free_port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let thread = {
-            let stop = Arc::clone(&stop);
-            thread::spawn(move || {
-                while !stop.load(Ordering::SeqCst) {
-                    if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
-                        listener.set_nonblocking(true).unwrap();
-                        let up = Instant::now();
-                        while up.elapsed() < secs(0.05) {
-                            let _ = listener.accept();
-                            thread::sleep(secs(0.001));
-                        }
-                    }
-                    thread::sleep(secs(0.05));
+/// A listener on `port` that comes and goes every 50 ms, closing what it accepts.
+fn flapping_server(port: u16) -> Background {
+    Background::spawn(move |stop| {
+        while !stop.requested() {
+            if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)) {
+                listener.set_nonblocking(true).unwrap();
+                let up = Instant::now();
+                while up.elapsed() < secs(0.05) {
+                    let _ = listener.accept();
+                    thread::sleep(secs(0.001));
                 }
-            })
-        };
-        FlappingServer {
-            port,
-            stop,
-            thread: Some(thread),
+            }
+            stop.pause(secs(0.05));
         }
-    }
-}
-
-impl Drop for FlappingServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+    })
 }
 
 fn open_descriptors(pid: u32) -> usize {
@@ -102,12 +73,13 @@ fn attempts_in(line: &str) -> u64 {
 #[test]
 fn ten_thousand_failed_attempts_leave_no_descriptor_or_memory_behind() {
     let resetting = resetting_server();
-    let flapping = FlappingServer::start();
+    let flapping_port = free_port();
+    let _flapping = flapping_server(flapping_port);
     let targets = [
         format!("redis://127.0.0.1:{}", resetting.port),
         format!("postgres://127.0.0.1:{}", resetting.port),
-        format!("http://127.0.0.1:{}/", flapping.port),
-        format!("mqtt://127.0.0.1:{}", flapping.port),
+        format!("http://127.0.0.1:{flapping_port}/"),
+        format!("mqtt://127.0.0.1:{flapping_port}"),
     ];
     let mut running = Running::spawn(
         waitfor()
@@ -173,7 +145,7 @@ fn two_hundred_targets_under_ulimit_n_64() {
         .iter()
         .map(|address| TcpListener::bind(address).unwrap())
         .collect();
-    let _late: Vec<LateListener> = addresses[100..]
+    let _late: Vec<Background> = addresses[100..]
         .iter()
         .map(|&address| listen_after(address, secs(0.5)))
         .collect();

@@ -206,36 +206,66 @@ pub fn free_port() -> u16 {
 }
 
 /// A free port on 127.0.0.1 that is listened on from now until the listener is dropped.
-pub fn open_port() -> (u16, LateListener) {
+pub fn open_port() -> (u16, Background) {
     let port = free_port();
     (port, listen_after(([127, 0, 0, 1], port), Duration::ZERO))
 }
 
 /// A listener that opens on `address` after `delay` and stays open until dropped.
-pub struct LateListener {
-    stop: Option<mpsc::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-pub fn listen_after(address: impl Into<SocketAddr>, delay: Duration) -> LateListener {
+pub fn listen_after(address: impl Into<SocketAddr>, delay: Duration) -> Background {
     let address = address.into();
-    let (stop, stopped) = mpsc::channel::<()>();
-    let thread = thread::spawn(move || {
-        if stopped.recv_timeout(delay).is_ok() {
+    Background::spawn(move |stop| {
+        if stop.pause(delay) {
             return;
         }
         let _listener = TcpListener::bind(address).expect("the late listener binds");
-        let _ = stopped.recv();
-    });
-    LateListener {
-        stop: Some(stop),
-        thread: Some(thread),
+        while !stop.pause(Duration::from_secs(1)) {}
+    })
+}
+
+/// A test's background work (a server, a late listener) on a thread of its
+/// own, asked to stop and joined when dropped.
+pub struct Background {
+    stop: std::sync::Arc<Stop>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+/// What background work polls to learn that it should end.
+#[derive(Default)]
+pub struct Stop(std::sync::atomic::AtomicBool);
+
+impl Stop {
+    pub fn requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Sleeps for `pause`, less if a stop is asked for meanwhile; whether it was.
+    pub fn pause(&self, pause: Duration) -> bool {
+        let until = Instant::now() + pause;
+        while !self.requested() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(2).min(until - Instant::now()));
+        }
+        self.requested()
     }
 }
 
-impl Drop for LateListener {
+impl Background {
+    pub fn spawn(work: impl FnOnce(&Stop) + Send + 'static) -> Self {
+        let stop = std::sync::Arc::new(Stop::default());
+        let thread = {
+            let stop = std::sync::Arc::clone(&stop);
+            thread::spawn(move || work(&stop))
+        };
+        Background {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Background {
     fn drop(&mut self) {
-        drop(self.stop.take());
+        self.stop.0.store(true, Ordering::SeqCst);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -300,8 +330,7 @@ pub fn secs(seconds: f64) -> Duration {
 /// For what a real server can't be made to show on demand.
 pub struct FakeServer {
     pub port: u16,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
+    _accepting: Background,
 }
 
 impl FakeServer {
@@ -314,42 +343,27 @@ impl FakeServer {
         address: SocketAddr,
         serve: impl Fn(usize, std::net::TcpStream) + Send + Sync + 'static,
     ) -> Self {
-        let port = address.port();
         let listener = TcpListener::bind(address).expect("the fake server binds");
         listener.set_nonblocking(true).unwrap();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let serve = std::sync::Arc::new(serve);
-        let thread = {
-            let stop = std::sync::Arc::clone(&stop);
-            thread::spawn(move || {
-                let mut accepted = 0;
-                while !stop.load(Ordering::SeqCst) {
-                    match listener.accept() {
-                        Ok((stream, _)) => {
-                            stream.set_nonblocking(false).unwrap();
-                            let serve = std::sync::Arc::clone(&serve);
-                            let number = accepted;
-                            accepted += 1;
-                            thread::spawn(move || serve(number, stream));
-                        }
-                        Err(_) => thread::sleep(Duration::from_millis(2)),
+        let accepting = Background::spawn(move |stop| {
+            let mut accepted = 0;
+            while !stop.requested() {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        let serve = std::sync::Arc::clone(&serve);
+                        let number = accepted;
+                        accepted += 1;
+                        thread::spawn(move || serve(number, stream));
                     }
+                    Err(_) => thread::sleep(Duration::from_millis(2)),
                 }
-            })
-        };
+            }
+        });
         FakeServer {
-            port,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for FakeServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            port: address.port(),
+            _accepting: accepting,
         }
     }
 }
