@@ -37,3 +37,38 @@ impl Deadline {
         }
     }
 }
+
+/// The time one attempt has: from `--connect-timeout`, cut to the deadline.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptBound {
+    /// The bound as given, for saying what ran out.
+    pub within: Duration,
+    pub ends: Instant,
+}
+
+tokio::task_local! {
+    /// The bound of the attempt under way on this task, so that a step of it
+    /// (a name lookup) can say that it was the one that ran out of time.
+    static ATTEMPT: AttemptBound;
+}
+
+impl AttemptBound {
+    pub fn new(within: Duration) -> Self {
+        AttemptBound {
+            within,
+            ends: Instant::now() + within,
+        }
+    }
+
+    /// Runs `attempt` within the bound; `None` if the bound passed first.
+    pub async fn run<F: Future>(self, attempt: F) -> Option<F::Output> {
+        tokio::time::timeout_at(self.ends, ATTEMPT.scope(self, attempt))
+            .await
+            .ok()
+    }
+
+    /// The bound of the attempt this task is running, if it is running one.
+    pub fn current() -> Option<Self> {
+        ATTEMPT.try_with(|bound| *bound).ok()
+    }
+}

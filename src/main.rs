@@ -7,15 +7,17 @@ mod cli;
 mod deadline;
 mod error;
 mod exec;
+mod human;
 mod options;
+mod output;
 mod probe;
-mod report;
 mod shutdown;
 mod target;
 mod wait;
 
 use error::Error;
 use options::{Handoff, Options};
+use output::Report;
 use shutdown::Shutdown;
 
 fn main() {
@@ -29,6 +31,7 @@ fn main() {
         Error::Usage(_) => eprintln!("waitfor: error: {error}"),
         _ => tracing::error!("{error}"),
     }
+    output::flush();
     std::process::exit(error.exit_code());
 }
 
@@ -36,15 +39,17 @@ fn main() {
 /// the child's with `--init`); an exec that works never returns.
 fn run() -> Result<i32, Error> {
     let options = Options::from_args(std::env::args_os())?;
-    report::install(options.log);
+    let level = output::install(options.log);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(Error::Startup)?;
     let waited = runtime.block_on(async {
         let mut shutdown = Shutdown::listen().map_err(Error::Startup)?;
-        wait::until_ready(&options, &mut shutdown).await
+        wait::until_ready(&options, Report::new(options.log, level), &mut shutdown).await
     });
+    // What the wait said is on stderr before the COMMAND writes there.
+    output::flush();
     let ended = match (waited, &options.command) {
         (Err(error), _) => Err(error),
         (Ok(()), None) => Ok(0),

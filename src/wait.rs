@@ -6,44 +6,36 @@
 //! signal received) and tells the report. Returning drops the tasks, which
 //! cancels every attempt still under way.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use nix::sys::resource::{Resource, getrlimit};
+use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::deadline::Deadline;
+use crate::deadline::{AttemptBound, Deadline};
 use crate::error::Error;
+use crate::human;
 use crate::options::{Options, Timing, Until};
-use crate::probe::Failure;
-use crate::report::Report;
+use crate::output::{Progress, Report};
+use crate::probe::{Failure, Ready};
 use crate::shutdown::Shutdown;
 use crate::target::Target;
-
-/// Where one target stands.
-pub struct Progress<'a> {
-    pub target: &'a Target,
-    pub attempts: u32,
-    /// Why the latest attempt failed.
-    pub last_failure: Option<Failure>,
-    /// How long it took to become ready, once it is.
-    pub ready_after: Option<Duration>,
-}
 
 /// What a target's task reports after each attempt.
 struct Attempt {
     index: usize,
-    outcome: Result<(), Failure>,
+    outcome: Result<Ready, Failure>,
 }
 
 /// Waits until the targets are ready as `options.until` asks, the deadline
 /// passes, or a shutdown signal arrives.
-pub async fn until_ready(options: &Options, shutdown: &mut Shutdown) -> Result<(), Error> {
+pub async fn until_ready(
+    options: &Options,
+    mut report: Report,
+    shutdown: &mut Shutdown,
+) -> Result<(), Error> {
     let started = Instant::now();
     let deadline = Deadline::after(options.timing.timeout);
-    let mut report = Report::new(options.log);
     let mut progress: Vec<Progress> = options
         .targets
         .iter()
@@ -51,7 +43,7 @@ pub async fn until_ready(options: &Options, shutdown: &mut Shutdown) -> Result<(
             target,
             attempts: 0,
             last_failure: None,
-            ready_after: None,
+            ready: None,
         })
         .collect();
     report.started(&progress, options.timing.timeout);
@@ -91,8 +83,8 @@ pub async fn until_ready(options: &Options, shutdown: &mut Shutdown) -> Result<(
                 let target = &mut progress[index];
                 target.attempts += 1;
                 match outcome {
-                    Ok(()) => {
-                        target.ready_after = Some(started.elapsed());
+                    Ok(ready) => {
+                        target.ready = Some((started.elapsed(), ready));
                         report.ready(target);
                         not_ready -= 1;
                         if not_ready == 0 || options.until == Until::AnyReady {
@@ -124,15 +116,13 @@ async fn retry(
         let outcome = {
             // The slot is held for the whole attempt: it stands for its descriptors.
             let _slot = slots.acquire().await;
-            let bound = deadline.cap(timing.connect_timeout);
-            tokio::time::timeout(bound, target.probe.check())
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Failure::new(format!(
-                        "no answer within {}",
-                        crate::report::duration(bound)
-                    )))
-                })
+            let bound = AttemptBound::new(deadline.cap(timing.connect_timeout));
+            bound.run(target.probe.check()).await.unwrap_or_else(|| {
+                Err(Failure::new(format!(
+                    "no answer within {}",
+                    human::duration(bound.within)
+                )))
+            })
         };
         let ready = outcome.is_ok();
         if attempts.send(Attempt { index, outcome }).is_err() || ready {

@@ -627,7 +627,7 @@ fn every_kind_started_late_one_after_another() {
     assert_eq!(run.code(), 124, "{run:?}");
     assert!(
         run.stderr
-            .contains("TLS handshake failed: invalid peer certificate"),
+            .contains("TLS handshake failed: the certificate's issuer is not trusted"),
         "{}",
         run.stderr
     );

@@ -7,8 +7,8 @@
 //! No login is tried, so credentials and vhost in the URL are accepted and
 //! ignored.
 
-use super::Failure;
 use super::wire::{Wire, preview};
+use super::{Failure, Ready};
 use crate::target::{Endpoint, Url};
 
 const DEFAULT_PORT: u16 = 5672;
@@ -30,7 +30,7 @@ impl Amqp {
         })
     }
 
-    pub async fn check(&self) -> Result<(), Failure> {
+    pub async fn check(&self) -> Result<Ready, Failure> {
         let mut wire = Wire::open(&self.endpoint, None).await?;
         wire.send(PROTOCOL_HEADER).await?;
         let header = wire.take(7).await?;
@@ -47,7 +47,7 @@ impl Amqp {
         }
         let frame = wire.take(size + 1).await?;
         match frame[..4] == CONNECTION_START && frame[size] == FRAME_END {
-            true => Ok(()),
+            true => Ok(Ready::default()),
             false => Err(not_amqp(&frame)),
         }
     }

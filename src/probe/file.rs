@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{Failure, describe};
+use super::{Failure, Ready, describe};
 use crate::target::Url;
 
 #[derive(Clone)]
@@ -18,9 +18,9 @@ impl File {
         })
     }
 
-    pub async fn check(&self) -> Result<(), Failure> {
+    pub async fn check(&self) -> Result<Ready, Failure> {
         match tokio::fs::try_exists(&self.path).await {
-            Ok(true) => Ok(()),
+            Ok(true) => Ok(Ready::default()),
             Ok(false) => Err(Failure::new("does not exist")),
             Err(error) => Err(Failure::new(describe(&error))),
         }

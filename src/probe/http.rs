@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 use tokio_rustls::TlsConnector;
 
 use super::wire::{MOST_READ, open};
-use super::{Failure, Settings};
+use super::{Failure, Ready, Settings};
 use crate::target::{Endpoint, Url};
 
 #[derive(Clone)]
@@ -64,7 +64,7 @@ impl Http {
         })
     }
 
-    pub async fn check(&self) -> Result<(), Failure> {
+    pub async fn check(&self) -> Result<Ready, Failure> {
         let stream = open(&self.endpoint, self.tls.as_ref()).await?;
         let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
             .max_buf_size(MOST_READ)
@@ -90,7 +90,7 @@ impl Http {
         .map_err(failure)?;
         let status = response.status();
         match self.statuses.contains(status.as_u16()) {
-            true => Ok(()),
+            true => Ok(Ready::default()),
             false if status.is_redirection() => Err(Failure::new(format!(
                 "answered HTTP {status} (redirects are not followed; --http-status can list it)"
             ))),

@@ -94,7 +94,7 @@ impl Probe {
     }
 
     /// One attempt at the target.
-    pub async fn check(&self) -> Result<(), Failure> {
+    pub async fn check(&self) -> Result<Ready, Failure> {
         match self {
             Probe::Tcp(probe) => probe.check().await,
             Probe::Http(probe) => probe.check().await,
@@ -106,6 +106,21 @@ impl Probe {
             Probe::Nats(probe) => probe.check().await,
             Probe::Unix(probe) => probe.check().await,
             Probe::File(probe) => probe.check().await,
+        }
+    }
+}
+
+/// What an attempt that found the target ready has to add, if anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ready {
+    /// What the user should know about this "ready" (what could not be checked).
+    pub note: Option<String>,
+}
+
+impl Ready {
+    pub fn noted(note: impl Into<String>) -> Self {
+        Ready {
+            note: Some(note.into()),
         }
     }
 }

@@ -10,8 +10,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::Failure;
 use super::wire::{Wire, preview};
+use super::{Failure, Ready};
 use crate::target::{Endpoint, Url};
 
 const DEFAULT_PORT: u16 = 1883;
@@ -48,7 +48,7 @@ impl Mqtt {
         })
     }
 
-    pub async fn check(&self) -> Result<(), Failure> {
+    pub async fn check(&self) -> Result<Ready, Failure> {
         let mut wire = Wire::open(&self.endpoint, None).await?;
         wire.send(&self.connect_packet()).await?;
         let reply = wire.take(4).await?;
@@ -63,9 +63,9 @@ impl Mqtt {
             0 => {
                 // Politeness only: the attempt is over either way.
                 let _ = wire.send(&DISCONNECT).await;
-                Ok(())
+                Ok(Ready::default())
             }
-            4 | 5 if !with_credentials => Ok(()),
+            4 | 5 if !with_credentials => Ok(Ready::default()),
             4 => Err(Failure::new("the broker refused the user name or password")),
             5 => Err(Failure::new("the broker says the user is not authorised")),
             3 => Err(Failure::new("the broker says it is unavailable")),

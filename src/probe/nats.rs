@@ -6,8 +6,8 @@
 //! "Authorization Violation" when the URL gave no credentials is an answer
 //! from a running server that wants some: ready. Any other `-ERR` is not.
 
-use super::Failure;
 use super::wire::{Wire, preview};
+use super::{Failure, Ready};
 use crate::target::{Endpoint, Url};
 
 const DEFAULT_PORT: u16 = 4222;
@@ -43,7 +43,7 @@ impl Nats {
         })
     }
 
-    pub async fn check(&self) -> Result<(), Failure> {
+    pub async fn check(&self) -> Result<Ready, Failure> {
         let mut wire = Wire::open(&self.endpoint, None).await?;
         let info = wire.line().await?;
         if !info.starts_with("INFO ") {
@@ -58,14 +58,14 @@ impl Nats {
         for _ in 0..MOST_LINES {
             let line = wire.line().await?;
             match line.as_str() {
-                "PONG" => return Ok(()),
+                "PONG" => return Ok(Ready::default()),
                 "+OK" => {}
                 "PING" => wire.send(b"PONG\r\n").await?,
                 info if info.starts_with("INFO ") => {}
                 error if error.starts_with("-ERR") => {
                     let anonymous = self.credentials.is_empty();
                     return match error.contains("Authorization Violation") && anonymous {
-                        true => Ok(()),
+                        true => Ok(Ready::default()),
                         false => Err(Failure::new(format!("the server answered {error}"))),
                     };
                 }

@@ -10,8 +10,8 @@
 //!   too many clients): the server is up and answering, ready, as pg_isready;
 //! - anything else: not PostgreSQL.
 
-use super::Failure;
 use super::wire::{Wire, preview};
+use super::{Failure, Ready};
 use crate::target::{Endpoint, Url};
 
 const DEFAULT_PORT: u16 = 5432;
@@ -42,13 +42,13 @@ impl Postgres {
         })
     }
 
-    pub async fn check(&self) -> Result<(), Failure> {
+    pub async fn check(&self) -> Result<Ready, Failure> {
         let mut wire = Wire::open(&self.endpoint, None).await?;
         wire.send(&self.startup_message()).await?;
         let header = wire.take(5).await?;
         let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
         match (header[0], length) {
-            (b'R', 8..) => Ok(()),
+            (b'R', 8..) => Ok(Ready::default()),
             (b'E', 5..) => {
                 let body = wire.take(length - 4).await?;
                 let (code, message) = error_fields(&body);
@@ -57,7 +57,7 @@ impl Postgres {
                         "PostgreSQL is not accepting connections yet: {}",
                         message.as_deref().unwrap_or(CANNOT_CONNECT_NOW)
                     ))),
-                    Some(_) => Ok(()),
+                    Some(_) => Ok(Ready::default()),
                     None => Err(not_postgres(&header)),
                 }
             }

@@ -3,11 +3,13 @@
 //!
 //! With a password, `AUTH [user] password` goes first, and a refused AUTH is
 //! not ready. Without one, `-NOAUTH` is an answer from a running server that
-//! wants a password: ready. `-LOADING` (the dataset is still being read into
+//! wants a password: ready, but the server answers nothing else before
+//! AUTH, so whether it is still loading cannot be seen, and the ready line
+//! says so. `-LOADING` (the dataset is still being read into
 //! memory) and every other error reply are not ready.
 
 use super::wire::{Wire, preview};
-use super::{Failure, Settings};
+use super::{Failure, Ready, Settings};
 use crate::target::{Endpoint, Url};
 use tokio_rustls::TlsConnector;
 
@@ -37,7 +39,7 @@ impl Redis {
         })
     }
 
-    pub async fn check(&self) -> Result<(), Failure> {
+    pub async fn check(&self) -> Result<Ready, Failure> {
         let mut wire = Wire::open(&self.endpoint, self.tls.as_ref()).await?;
         let mut commands = Vec::new();
         if let Some(password) = &self.password {
@@ -60,8 +62,13 @@ impl Redis {
         }
         let reply = wire.line().await?;
         match reply.strip_prefix('-') {
-            None if reply == "+PONG" => Ok(()),
-            Some(error) if error.starts_with("NOAUTH") && self.password.is_none() => Ok(()),
+            None if reply == "+PONG" => Ok(Ready::default()),
+            // Without the password, whether it is still loading cannot be seen.
+            Some(error) if error.starts_with("NOAUTH") && self.password.is_none() => {
+                Ok(Ready::noted(
+                    "the server wants a password, so loading was not checked (give it in the URL)",
+                ))
+            }
             Some(error) if error.starts_with("LOADING") => Err(Failure::new(format!(
                 "Redis is loading its dataset into memory: {error}"
             ))),

@@ -3,8 +3,8 @@
 //! The connection is closed at once without sending anything; for a service
 //! that must answer before it counts as ready, use its own scheme.
 
-use super::Failure;
 use super::wire::connect;
+use super::{Failure, Ready};
 use crate::target::{Endpoint, Url};
 
 #[derive(Clone)]
@@ -21,7 +21,7 @@ impl Tcp {
         })
     }
 
-    pub async fn check(&self) -> Result<(), Failure> {
-        connect(&self.endpoint).await.map(drop)
+    pub async fn check(&self) -> Result<Ready, Failure> {
+        connect(&self.endpoint).await.map(|_| Ready::default())
     }
 }

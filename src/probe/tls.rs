@@ -3,23 +3,34 @@
 //!
 //! Servers are verified against web roots compiled into the binary (a scratch
 //! image has no CA files) plus any `--ca-cert`; `--insecure` verifies nothing.
-//! The client configuration is built at the first TLS target, so waitfor pays
-//! nothing for TLS when no target uses it.
+//! A server certificate that is itself one of the `--ca-cert` certificates is
+//! trusted, as curl and OpenSSL trust it: that is how a self-signed
+//! certificate is given, and OpenSSL 3 marks those `CA:TRUE`, which webpki
+//! alone refuses at the end of a chain. Every failure is told in words (the
+//! date a certificate expired, the names it is for), never as a library's
+//! debug text. The client configuration is built at the first TLS target, so
+//! waitfor pays nothing for TLS when no target uses it.
 
 use std::cell::OnceCell;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::{CryptoProvider, ring};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::server::ParsedCertificate;
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use super::Failure;
+use super::{Failure, describe};
+use crate::human;
 use crate::target::Host;
 
 /// How TLS targets verify their server, from `--ca-cert` and `--insecure`.
@@ -63,11 +74,8 @@ impl Tls {
         let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
             .map_err(|error| format!("TLS: {error}"))?;
-        let config = if self.insecure {
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
-                .with_no_client_auth()
+        let verifier: Arc<dyn ServerCertVerifier> = if self.insecure {
+            Arc::new(Unverified(provider))
         } else {
             let mut roots = RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -77,8 +85,18 @@ impl Tls {
                     .add(root.clone())
                     .map_err(|error| format!("--ca-cert: {error}"))?;
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|error| format!("--ca-cert: {error}"))?;
+            Arc::new(Verified {
+                webpki,
+                given: self.extra_roots.clone(),
+            })
         };
+        let config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
         let connector = TlsConnector::from(Arc::new(config));
         Ok(self.connector.get_or_init(|| connector).clone())
     }
@@ -92,12 +110,169 @@ pub async fn handshake(
     let name = match host {
         Host::Ip(address) => ServerName::IpAddress((*address).into()),
         Host::Name(name) => ServerName::try_from(name.trim_end_matches('.').to_owned())
-            .map_err(|error| Failure::new(format!("TLS: {name}: {error}")))?,
+            .map_err(|_| Failure::new(format!("TLS: {name} is not a name TLS can check")))?,
     };
-    connector
-        .connect(name, stream)
-        .await
-        .map_err(|error| Failure::new(format!("TLS handshake failed: {error}")))
+    connector.connect(name, stream).await.map_err(|error| {
+        let reason = match error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>())
+        {
+            Some(tls) => in_words(tls),
+            None if error.kind() == std::io::ErrorKind::UnexpectedEof => {
+                "the server closed the connection".to_owned()
+            }
+            None => describe(&error),
+        };
+        Failure::new(format!("TLS handshake failed: {reason}"))
+    })
+}
+
+/// A TLS failure as a person reads it.
+fn in_words(error: &rustls::Error) -> String {
+    use CertificateError::*;
+    let certificate = match error {
+        rustls::Error::InvalidCertificate(certificate) => certificate,
+        rustls::Error::InvalidMessage(_) => {
+            return "the server does not speak TLS on this port (plain HTTP or another protocol?)"
+                .to_owned();
+        }
+        rustls::Error::AlertReceived(alert) => {
+            return format!("the server refused it ({})", words(&format!("{alert:?}")));
+        }
+        rustls::Error::PeerIncompatible(_) => {
+            return "the server and waitfor have no TLS version or cipher suite in common"
+                .to_owned();
+        }
+        rustls::Error::NoCertificatesPresented => {
+            return "the server presented no certificate".to_owned();
+        }
+        _ => return "the server broke the TLS protocol".to_owned(),
+    };
+    let at =
+        |time: &UnixTime| human::date(SystemTime::UNIX_EPOCH + Duration::from_secs(time.as_secs()));
+    match certificate {
+        ExpiredContext { not_after, .. } => format!("the certificate expired on {}", at(not_after)),
+        Expired => "the certificate has expired".to_owned(),
+        NotValidYetContext { not_before, .. } => {
+            format!("the certificate is not valid until {}", at(not_before))
+        }
+        NotValidYet => "the certificate is not valid yet".to_owned(),
+        NotValidForNameContext {
+            expected,
+            presented,
+        } => {
+            let names: Vec<&str> = presented.iter().map(|name| presented_name(name)).collect();
+            match names.is_empty() {
+                true => format!("the certificate names no host, not {}", expected.to_str()),
+                false => format!(
+                    "the certificate is for {}, not {}",
+                    names.join(", "),
+                    expected.to_str()
+                ),
+            }
+        }
+        NotValidForName => "the certificate is for other names".to_owned(),
+        UnknownIssuer => "the certificate's issuer is not trusted (for a private CA or a \
+             self-signed certificate, give it with --ca-cert)"
+            .to_owned(),
+        BadSignature => "the certificate's signature is not valid".to_owned(),
+        BadEncoding => "the certificate is malformed".to_owned(),
+        Revoked => "the certificate has been revoked".to_owned(),
+        InvalidPurpose | InvalidPurposeContext { .. } => {
+            "the certificate is not meant for TLS servers (its extended key usage)".to_owned()
+        }
+        UnsupportedSignatureAlgorithmContext { .. }
+        | UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            "the certificate is signed with an algorithm waitfor does not support".to_owned()
+        }
+        _ => "the certificate was refused".to_owned(),
+    }
+}
+
+/// `localhost` of webpki's `DnsName("localhost")`, `::1` of `IpAddress(::1)`.
+fn presented_name(debug: &str) -> &str {
+    let inner = debug
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(debug);
+    inner.trim_matches('"')
+}
+
+/// `handshake failure` of `HandshakeFailure`.
+fn words(camel_case: &str) -> String {
+    let mut spaced = String::new();
+    for (i, c) in camel_case.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            spaced.push(' ');
+        }
+        spaced.extend(c.to_lowercase());
+    }
+    spaced
+}
+
+/// Verifies as webpki does, and also trusts a server certificate that is
+/// itself one of the `--ca-cert` certificates.
+#[derive(Debug)]
+struct Verified {
+    webpki: Arc<WebPkiServerVerifier>,
+    /// The `--ca-cert` certificates.
+    given: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for Verified {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verified =
+            self.webpki
+                .verify_server_cert(end_entity, intermediates, name, ocsp_response, now);
+        let Err(rustls::Error::InvalidCertificate(CertificateError::Other(refused))) = &verified
+        else {
+            return verified;
+        };
+        if refused.0.downcast_ref::<webpki::Error>() != Some(&webpki::Error::CaUsedAsEndEntity) {
+            return verified;
+        }
+        if !self
+            .given
+            .iter()
+            .any(|given| given.as_ref() == end_entity.as_ref())
+        {
+            // A CA certificate at the end of the chain that nobody vouched for.
+            return Err(CertificateError::UnknownIssuer.into());
+        }
+        // webpki checks a certificate's validity period before refusing it
+        // as a CA, so its dates are good; its names are checked here.
+        verify_server_name(&ParsedCertificate::try_from(end_entity)?, name)?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 /// `--insecure`: accepts any certificate, but still checks the handshake's
@@ -147,5 +322,35 @@ impl ServerCertVerifier for Unverified {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_in_words() {
+        let expired = rustls::Error::InvalidCertificate(CertificateError::ExpiredContext {
+            time: UnixTime::since_unix_epoch(Duration::from_secs(1_795_000_000)),
+            not_after: UnixTime::since_unix_epoch(Duration::from_secs(1_700_000_000)),
+        });
+        assert_eq!(
+            in_words(&expired),
+            "the certificate expired on 2023-11-14 22:13:20 UTC"
+        );
+        let for_others =
+            rustls::Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+                expected: ServerName::try_from("api").unwrap(),
+                presented: vec![
+                    r#"DnsName("other.example")"#.into(),
+                    "IpAddress(10.0.0.1)".into(),
+                ],
+            });
+        assert_eq!(
+            in_words(&for_others),
+            "the certificate is for other.example, 10.0.0.1, not api"
+        );
+        assert_eq!(words("HandshakeFailure"), "handshake failure");
     }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use tokio::net::UnixStream;
 
-use super::{Failure, describe};
+use super::{Failure, Ready, describe};
 use crate::target::Url;
 
 #[derive(Clone)]
@@ -19,10 +19,10 @@ impl Unix {
         })
     }
 
-    pub async fn check(&self) -> Result<(), Failure> {
+    pub async fn check(&self) -> Result<Ready, Failure> {
         UnixStream::connect(&self.path)
             .await
-            .map(drop)
+            .map(|_| Ready::default())
             .map_err(|error| Failure::new(describe(&error)))
     }
 }

@@ -14,6 +14,8 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsConnector;
 
 use super::{Failure, describe, tls};
+use crate::deadline::AttemptBound;
+use crate::human;
 use crate::target::{Endpoint, Host};
 
 /// The most bytes waitfor reads from one server in one attempt.
@@ -73,9 +75,21 @@ async fn resolve(endpoint: &Endpoint) -> Result<Vec<SocketAddr>, Failure> {
         Host::Ip(address) => return Ok(vec![SocketAddr::new(*address, endpoint.port)]),
         Host::Name(name) => name,
     };
-    let resolved = tokio::net::lookup_host((name.as_str(), endpoint.port))
-        .await
-        .map_err(|error| Failure(format!("cannot resolve {name}: {}", describe(&error))))?;
+    let lookup = tokio::net::lookup_host((name.as_str(), endpoint.port));
+    // The lookup ends with the attempt, saying so: a resolver that does not
+    // answer is not a server that does not answer.
+    let resolved = match AttemptBound::current() {
+        Some(bound) => tokio::time::timeout_at(bound.ends, lookup)
+            .await
+            .map_err(|_| {
+                Failure(format!(
+                    "name lookup of {name} got no answer within {}",
+                    human::duration(bound.within)
+                ))
+            })?,
+        None => lookup.await,
+    }
+    .map_err(|error| Failure(format!("cannot resolve {name}: {}", describe(&error))))?;
     let addresses: Vec<_> = resolved.collect();
     if addresses.is_empty() {
         return Err(Failure(format!("cannot resolve {name}: no addresses")));

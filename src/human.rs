@@ -1,0 +1,76 @@
+//! Small helpers that put values into words for people: durations, counts,
+//! dates, and user input shortened for a one-line message.
+//!
+//! They sit apart from any one module because the waiting code, the probes
+//! and the output all speak to people in the same terms.
+
+use std::fmt::Write as _;
+use std::time::{Duration, SystemTime};
+
+/// The most characters of user input a message quotes.
+const QUOTED_AT_MOST: usize = 120;
+
+/// A duration as people read it: `250ms`, `1.2s`, `30s`, `2m5s`, `3h20m`.
+pub fn duration(d: Duration) -> String {
+    let millis = d.as_millis();
+    match millis {
+        0..1_000 => format!("{millis}ms"),
+        1_000..60_000 if millis % 1_000 == 0 => format!("{}s", millis / 1_000),
+        1_000..60_000 => format!("{:.1}s", d.as_secs_f64()),
+        60_000..3_600_000 => format!("{}m{}s", millis / 60_000, (millis % 60_000) / 1_000),
+        _ => format!("{}h{}m", millis / 3_600_000, (millis % 3_600_000) / 60_000),
+    }
+}
+
+/// `1 attempt`, `2 attempts`: the count with the word in the number it needs.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    match n.into() {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
+/// A moment as a UTC date and time, `2026-11-20 10:00:00 UTC`.
+pub fn date(at: SystemTime) -> String {
+    let rfc3339 = humantime::format_rfc3339_seconds(at).to_string();
+    format!("{} UTC", rfc3339.trim_end_matches('Z').replace('T', " "))
+}
+
+/// `text`, cut to a length a one-line message can carry; what was cut is said.
+pub fn shortened(text: &str) -> String {
+    if text.chars().count() <= QUOTED_AT_MOST {
+        return text.to_owned();
+    }
+    let mut kept: String = text.chars().take(QUOTED_AT_MOST).collect();
+    let _ = write!(kept, "…({} bytes in all)", text.len());
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(duration(Duration::from_millis(1_234)), "1.2s");
+        assert_eq!(duration(Duration::from_secs(30)), "30s");
+        assert_eq!(duration(Duration::from_secs(125)), "2m5s");
+        assert_eq!(duration(Duration::from_secs(12_000)), "3h20m");
+        assert_eq!(duration(Duration::MAX), "5124095576030431h0m");
+    }
+
+    #[test]
+    fn counts_dates_and_shortening() {
+        assert_eq!(count(1u32, "try", "tries"), "1 try");
+        assert_eq!(count(0u32, "try", "tries"), "0 tries");
+        assert_eq!(
+            date(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000)),
+            "2026-11-18 11:06:40 UTC"
+        );
+        assert_eq!(shortened("db:5432"), "db:5432");
+        let long = "x".repeat(100_000);
+        let short = shortened(&long);
+        assert!(short.len() < 200 && short.ends_with("(100000 bytes in all)"));
+    }
+}

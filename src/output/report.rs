@@ -1,0 +1,229 @@
+//! What waitfor says about a wait: when it starts, each target that gets
+//! ready, what still blocks, and what never got ready.
+//!
+//! Each event carries a sentence for people and fields for machines: text
+//! output prints the sentence, JSON prints both. When stderr is a terminal,
+//! the live status replaces the scrolling progress lines.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use tracing::level_filters::LevelFilter;
+use tracing::{debug, error, info, warn};
+
+use super::live::{self, Frame, Row};
+use super::queue::{self, Message};
+use crate::cli::LogFormat;
+use crate::human;
+use crate::options::Log;
+use crate::probe::{Failure, Ready};
+use crate::target::Target;
+
+/// How often the scrolling output says what still blocks.
+const STILL_WAITING_EVERY: Duration = Duration::from_secs(5);
+/// How often the live status is redrawn.
+const REDRAW_EVERY: Duration = Duration::from_millis(100);
+/// How many targets one line, or the list of those that never got ready, names.
+const NAMED_AT_MOST: usize = 20;
+
+/// Where one target stands.
+pub struct Progress<'a> {
+    pub target: &'a Target,
+    pub attempts: u32,
+    /// Why the latest attempt failed.
+    pub last_failure: Option<Failure>,
+    /// How long it took to become ready, once it is, and what the probe noted.
+    pub ready: Option<(Duration, Ready)>,
+}
+
+/// Reports the progress of a wait, as scrolling lines or as a live status.
+pub struct Report {
+    live: bool,
+}
+
+impl Report {
+    /// `level` is what the subscriber prints at: the live status stands in
+    /// for the lines of the normal level only.
+    pub fn new(log: Log, level: LevelFilter) -> Self {
+        Report {
+            live: log.format == LogFormat::Text
+                && level == LevelFilter::INFO
+                && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// How often [`Report::tick`] wants to be called.
+    pub fn tick_period(&self) -> Duration {
+        match self.live {
+            true => REDRAW_EVERY,
+            false => STILL_WAITING_EVERY,
+        }
+    }
+
+    pub fn started(&mut self, progress: &[Progress], timeout: Option<Duration>) {
+        let within = match timeout {
+            Some(timeout) => format!("up to {}", human::duration(timeout)),
+            None => "with no deadline".to_owned(),
+        };
+        info!(
+            targets = progress.len(),
+            timeout_ms = timeout.map(|t| t.as_millis() as u64),
+            "waiting {within} for {}",
+            names(
+                progress.iter().map(|p| p.target.to_string()),
+                progress.len()
+            )
+        );
+        self.redraw(progress);
+    }
+
+    pub fn attempt_failed(&mut self, target: &Progress) {
+        if let Some(failure) = &target.last_failure {
+            debug!(
+                target = %target.target,
+                attempt = target.attempts,
+                error = %failure,
+                "{}: attempt {} failed: {failure}",
+                target.target,
+                target.attempts
+            );
+        }
+    }
+
+    /// A target became ready: a line, unless the live status shows it.
+    pub fn ready(&mut self, target: &Progress) {
+        let (Some((after, ready)), false) = (&target.ready, self.live) else {
+            return;
+        };
+        let note = ready.note.as_deref();
+        info!(
+            target = %target.target,
+            elapsed_ms = after.as_millis() as u64,
+            attempts = target.attempts,
+            note,
+            "{} is ready after {} ({}){}",
+            target.target,
+            human::duration(*after),
+            human::count(target.attempts, "attempt", "attempts"),
+            note.map(|note| format!(": {note}")).unwrap_or_default()
+        );
+    }
+
+    /// Called every [`Report::tick_period`]: redraws the live status, or says what still blocks.
+    pub fn tick(&mut self, progress: &[Progress], elapsed: Duration) {
+        self.said_dropped();
+        if self.live {
+            self.redraw(progress);
+            return;
+        }
+        let blocking: Vec<_> = progress.iter().filter(|p| p.ready.is_none()).collect();
+        info!(
+            not_ready = blocking.len(),
+            elapsed_ms = elapsed.as_millis() as u64,
+            "still waiting after {} for {}",
+            human::duration(elapsed),
+            names(
+                blocking
+                    .iter()
+                    .map(|p| format!("{} ({})", p.target, last_failure(p))),
+                blocking.len()
+            )
+        );
+    }
+
+    /// The deadline passed: a line for each of the first targets that are not
+    /// ready, then how many more there are.
+    pub fn timed_out(&mut self, progress: &[Progress], elapsed: Duration) {
+        self.finish(progress);
+        let not_ready: Vec<_> = progress.iter().filter(|p| p.ready.is_none()).collect();
+        for target in not_ready.iter().take(NAMED_AT_MOST) {
+            // A target whose only attempt is still under way has been silent all along.
+            let failure = match &target.last_failure {
+                Some(failure) => failure.to_string(),
+                None => format!("no answer within {}", human::duration(elapsed)),
+            };
+            error!(
+                target = %target.target,
+                attempts = target.attempts,
+                error = %failure,
+                "{} is not ready after {}: {failure} ({})",
+                target.target,
+                human::duration(elapsed),
+                human::count(target.attempts, "attempt", "attempts")
+            );
+        }
+        if let more @ 1.. = not_ready.len().saturating_sub(NAMED_AT_MOST) {
+            error!(
+                not_named = more,
+                "… and {} not ready after {}",
+                human::count(more as u64, "more target", "more targets"),
+                human::duration(elapsed)
+            );
+        }
+    }
+
+    /// The wait is over: leaves the live status showing the final state.
+    pub fn finish(&mut self, progress: &[Progress]) {
+        self.redraw(progress);
+        self.live = false;
+        self.said_dropped();
+    }
+
+    fn redraw(&self, progress: &[Progress]) {
+        if self.live {
+            queue::push(Message::Live(frame(progress)));
+        }
+    }
+
+    /// Says how many lines a stderr that was not read made waitfor drop, if any.
+    fn said_dropped(&self) {
+        if let dropped @ 1.. = queue::take_dropped() {
+            warn!(
+                dropped,
+                "{} of output dropped: stderr was not being read",
+                human::count(dropped, "message", "messages")
+            );
+        }
+    }
+}
+
+/// The live status's view of `progress`: waiting targets first.
+fn frame(progress: &[Progress]) -> Frame {
+    let (ready, waiting): (Vec<&Progress>, Vec<&Progress>) =
+        progress.iter().partition(|p| p.ready.is_some());
+    let rows = waiting
+        .iter()
+        .chain(&ready)
+        .take(live::ROWS_AT_MOST)
+        .map(|p| Row {
+            ready: p.ready.is_some(),
+            name: p.target.to_string(),
+            attempts: p.attempts,
+            detail: match &p.ready {
+                Some((after, _)) => format!("after {}", human::duration(*after)),
+                None => last_failure(p),
+            },
+        })
+        .collect();
+    Frame {
+        rows,
+        waiting: waiting.len(),
+        ready: ready.len(),
+    }
+}
+
+fn last_failure(target: &Progress) -> String {
+    match &target.last_failure {
+        Some(failure) => failure.to_string(),
+        None => "no answer yet".to_owned(),
+    }
+}
+
+/// Up to [`NAMED_AT_MOST`] of `count` items, then how many more there are.
+fn names(items: impl Iterator<Item = String>, count: usize) -> String {
+    let mut named: Vec<String> = items.take(NAMED_AT_MOST).collect();
+    if count > NAMED_AT_MOST {
+        named.push(format!("and {} more", count - NAMED_AT_MOST));
+    }
+    named.join(", ")
+}
