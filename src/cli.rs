@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser, ValueEnum};
 
+use crate::human;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "waitfor",
@@ -94,15 +96,18 @@ pub enum LogFormat {
 
 /// A humantime duration (`250ms`, `1m30s`), or a bare number of seconds as in wait-for-it.
 fn parse_duration(text: &str) -> Result<Duration, String> {
+    let shown = human::shortened(text);
+    let too_large = || format!("{shown:?} is too large a duration");
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return text
+        let seconds = text
             .parse::<f64>()
-            .ok()
-            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
-            .ok_or_else(|| format!("{text:?} is not a number of seconds"));
+            .map_err(|_| format!("{shown:?} is not a number of seconds"))?;
+        return Duration::try_from_secs_f64(seconds).map_err(|_| too_large());
     }
-    humantime::parse_duration(text)
-        .map_err(|error| format!("{error} (write e.g. 30s, 250ms, 1m30s or a number of seconds)"))
+    humantime::parse_duration(text).map_err(|error| match error {
+        humantime::DurationError::NumberOverflow => too_large(),
+        error => format!("{error} (write e.g. 30s, 250ms, 1m30s or a number of seconds)"),
+    })
 }
 
 #[cfg(test)]
@@ -115,6 +120,16 @@ mod tests {
         assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        for huge in [
+            "99999999999999999999",
+            "99999999999999999999999s",
+            "999999999999999h",
+        ] {
+            assert_eq!(
+                parse_duration(huge),
+                Err(format!("{huge:?} is too large a duration"))
+            );
+        }
         for bad in [
             "",
             "1.2.3",

@@ -7,6 +7,8 @@ use std::fmt;
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
+use crate::human;
+
 #[derive(Debug)]
 pub enum Error {
     /// `--help` or `--version`: the text clap rendered, for stdout.
@@ -47,7 +49,8 @@ impl Error {
         }
         let rendered = error.render().to_string();
         let first_line = rendered.lines().next().unwrap_or_default();
-        Error::Usage(first_line.trim_start_matches("error: ").to_owned())
+        // An argument quoted whole could make the line as long as the argument.
+        Error::Usage(human::shortened(first_line.trim_start_matches("error: ")))
     }
 }
 

@@ -12,6 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::human;
 use crate::probe::{Probe, Settings};
 
 /// One dependency to wait for: how to probe it, and how to name it in output.
@@ -68,7 +69,7 @@ impl std::error::Error for InvalidTarget {}
 
 impl Target {
     pub fn parse(text: &str, settings: &Settings) -> Result<Self, InvalidTarget> {
-        let label = masked(text);
+        let label = human::shortened(&masked(text));
         let invalid = |reason: String| InvalidTarget {
             target: label.clone(),
             reason,
@@ -143,7 +144,10 @@ impl<'a> Url<'a> {
     pub fn without_path(&self) -> Result<(), String> {
         match self.path {
             "" | "/" => Ok(()),
-            path => Err(format!("unexpected {path:?} after the port")),
+            path => Err(format!(
+                "unexpected {:?} after the port",
+                human::shortened(path)
+            )),
         }
     }
 
@@ -169,7 +173,7 @@ impl<'a> Url<'a> {
     }
 }
 
-fn percent_decoded(text: &str) -> Result<String, String> {
+pub fn percent_decoded(text: &str) -> Result<String, String> {
     let bytes = text.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -178,7 +182,7 @@ fn percent_decoded(text: &str) -> Result<String, String> {
             let hex = text
                 .get(i + 1..i + 3)
                 .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                .ok_or("a '%' in the user or password must be followed by two hex digits")?;
+                .ok_or("a '%' must be followed by two hex digits")?;
             decoded.push(hex);
             i += 3;
         } else {
@@ -186,7 +190,7 @@ fn percent_decoded(text: &str) -> Result<String, String> {
             i += 1;
         }
     }
-    String::from_utf8(decoded).map_err(|_| "the user or password is not UTF-8".to_owned())
+    String::from_utf8(decoded).map_err(|_| "percent-decoded, it is not UTF-8".to_owned())
 }
 
 impl Endpoint {
@@ -198,14 +202,12 @@ impl Endpoint {
                 .split_once(']')
                 .ok_or("an IPv6 address opened with '[' is never closed with ']'")?;
             let address = Ipv6Addr::from_str(address)
-                .map_err(|_| format!("{address:?} is not an IPv6 address"))?;
+                .map_err(|_| format!("{:?} is not an IPv6 address", human::shortened(address)))?;
             let port = match after {
                 "" => None,
-                _ => Some(
-                    after
-                        .strip_prefix(':')
-                        .ok_or_else(|| format!("unexpected {after:?} after ']'"))?,
-                ),
+                _ => Some(after.strip_prefix(':').ok_or_else(|| {
+                    format!("unexpected {:?} after ']'", human::shortened(after))
+                })?),
             };
             (Host::Ip(IpAddr::V6(address)), port)
         } else {
@@ -261,7 +263,10 @@ impl Host {
                         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             });
         if !labels_valid {
-            return Err(format!("{host:?} is not a valid host name"));
+            return Err(format!(
+                "{:?} is not a valid host name",
+                human::shortened(host)
+            ));
         }
         // "10.0.0.256" or "1.2.3" would be handed to the resolver as a name and
         // never resolve; say what is wrong instead of waiting for it.
@@ -269,7 +274,10 @@ impl Host {
             .split('.')
             .all(|label| label.bytes().all(|b| b.is_ascii_digit()))
         {
-            return Err(format!("{host:?} is not a valid IPv4 address"));
+            return Err(format!(
+                "{:?} is not a valid IPv4 address",
+                human::shortened(host)
+            ));
         }
         Ok(Host::Name(host.to_owned()))
     }
@@ -280,7 +288,7 @@ fn parse_port(port: &str) -> Result<u16, String> {
         return Err("the port is empty".into());
     }
     if !port.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("port {port:?} is not a number"));
+        return Err(format!("port {:?} is not a number", human::shortened(port)));
     }
     match port.parse::<u16>() {
         Ok(0) | Err(_) => Err(format!("port {port} is out of range (1-65535)")),

@@ -7,6 +7,9 @@ use tokio::net::UnixStream;
 use super::{Failure, Ready, describe};
 use crate::target::Url;
 
+/// The longest path `sun_path` holds, less its terminating NUL.
+const PATH_AT_MOST: usize = 107;
+
 #[derive(Clone)]
 pub struct Unix {
     path: PathBuf,
@@ -14,9 +17,14 @@ pub struct Unix {
 
 impl Unix {
     pub fn from_url(url: &Url) -> Result<Self, String> {
-        Ok(Unix {
-            path: url.absolute_path()?,
-        })
+        let path = url.absolute_path()?;
+        let length = path.as_os_str().len();
+        if length > PATH_AT_MOST {
+            return Err(format!(
+                "the socket path is {length} bytes long; a unix socket address holds at most {PATH_AT_MOST}"
+            ));
+        }
+        Ok(Unix { path })
     }
 
     pub async fn check(&self) -> Result<Ready, Failure> {

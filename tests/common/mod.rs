@@ -7,6 +7,9 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of this module.
 
+pub mod namespace;
+pub mod servers;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpListener};
 use std::process::{Child, Command, ExitStatus, Stdio};
