@@ -1,5 +1,5 @@
 //! The command line and the output: bad input is one line and exit 2, never a
-//! panic; stdout belongs to the COMMAND; -q, -v, --log-format json, RUST_LOG,
+//! panic; stdout belongs to the COMMAND; -q, -v, --log-format json,
 //! WAITFOR_* variables, and the live status on a terminal.
 
 mod common;
@@ -58,6 +58,7 @@ fn bad_input_is_one_line_and_exit_2() {
         &["--ca-cert", "/nonexistent.pem", "https://db/"],
         &["--ca-cert", "/etc/hostname", "https://db/"],
         &["postgres://db:5432:1"],
+        &["amqp://user@rabbit"],
     ];
     for args in cases {
         let run = run_within(waitfor().args(*args), secs(10.0));
@@ -71,6 +72,65 @@ fn bad_input_is_one_line_and_exit_2() {
         );
         assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
     }
+}
+
+/// Input no one would type, but a script might build: each refused in one
+/// short line that says what is wrong.
+#[test]
+fn huge_or_impossible_input_is_refused_in_one_short_line() {
+    let huge = "x".repeat(100_000);
+    let long_socket = format!("unix:///{}", "s".repeat(200));
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec![format!("{huge}:80")], "(100003 bytes in all)"),
+        (vec![format!("--{huge}")], "bytes in all)"),
+        (
+            vec![long_socket],
+            "the socket path is 201 bytes long; a unix socket address holds at most 107",
+        ),
+        (
+            vec!["-t".into(), "99999999999999999999".into(), "db:80".into()],
+            "\"99999999999999999999\" is too large a duration",
+        ),
+        (
+            vec![
+                "-t".into(),
+                "99999999999999999999999s".into(),
+                "db:80".into(),
+            ],
+            "\"99999999999999999999999s\" is too large a duration",
+        ),
+        (
+            vec!["-t".into(), "99999999999999999h".into(), "db:80".into()],
+            "\"99999999999999999h\" is too large a duration",
+        ),
+    ];
+    for (args, reason) in cases {
+        let run = run_within(waitfor().args(&args), secs(10.0));
+        assert_eq!(run.code(), 2, "{run:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(run.stderr.len() < 400, "{} bytes", run.stderr.len());
+        assert!(run.stderr.contains(reason), "{}", run.stderr);
+    }
+}
+
+/// The tests clear every variable waitfor reads before running it: the list
+/// they clear must name every one that `--help` mentions.
+#[test]
+fn every_variable_waitfor_reads_is_listed() {
+    let help = run_within(waitfor().arg("--help"), secs(10.0)).stdout;
+    let mut mentioned: Vec<&str> = help
+        .split(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+        .filter(|word| word.starts_with("WAITFOR_"))
+        .collect();
+    mentioned.sort();
+    mentioned.dedup();
+    let mut listed: Vec<&str> = VARIABLES
+        .iter()
+        .copied()
+        .filter(|v| v.starts_with("WAITFOR_"))
+        .collect();
+    listed.sort();
+    assert_eq!(mentioned, listed, "{help}");
 }
 
 #[test]
@@ -258,32 +318,6 @@ fn json_log_format_is_one_object_a_line() {
     assert_eq!(timeout_event["error"], "connection refused");
 }
 
-#[test]
-fn rust_log_overrides_the_level_and_unreadable_directives_are_warned_about() {
-    let never = free_port();
-    let target = format!("127.0.0.1:{never}");
-    let run = run_within(
-        waitfor()
-            .env("RUST_LOG", "debug")
-            .args(["-t", "300ms", &target]),
-        secs(20.0),
-    );
-    assert!(run.stderr.contains("attempt 1 failed"), "{}", run.stderr);
-    let run = run_within(
-        waitfor()
-            .env("RUST_LOG", "app[span{x=1}]=debug")
-            .args(["-t", "300ms", &target]),
-        secs(20.0),
-    );
-    assert_eq!(run.code(), 124);
-    assert!(
-        run.stderr
-            .starts_with("waitfor: warning: ignoring RUST_LOG"),
-        "{}",
-        run.stderr
-    );
-}
-
 /// `script` gives waitfor a terminal for stderr: the status is drawn and
 /// redrawn in place with escape sequences instead of scrolling lines.
 #[test]
@@ -313,7 +347,7 @@ fn a_terminal_gets_a_live_status() {
     };
     assert!(drawn("waiting", "connection refused"), "{screen:?}");
     assert!(drawn("ready", "tries  after"), "{screen:?}");
-    assert!(screen.contains("\x1b[1F"), "redrawn in place: {screen:?}");
+    assert!(screen.contains("\r\x1b[1A"), "redrawn in place: {screen:?}");
     assert!(
         !screen.contains("is ready after"),
         "no scrolling lines: {screen:?}"

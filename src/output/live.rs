@@ -5,7 +5,7 @@
 //! moment, so that it follows resizes. It never takes more lines than the
 //! terminal has less one (more would scroll, and every redraw would then
 //! leave a copy in the scrollback): targets that do not fit are summarised in
-//! a last line. Lines are cut to the width rather than left to wrap, and the
+//! a last line. Only ASCII is drawn, so that every terminal counts columns alike. Lines are cut to the width rather than left to wrap, and the
 //! targets still waiting are shown before the ready ones.
 
 use std::fmt::Write as _;
@@ -14,6 +14,9 @@ use crate::human;
 
 /// How many rows a frame carries at most: more than any terminal shows.
 pub const ROWS_AT_MOST: usize = 500;
+/// What stands for a cut: ASCII, because a terminal without a UTF-8 locale
+/// counts `…` as three columns and would wrap a line that fits.
+const CUT: &str = "...";
 /// The narrowest the name column gets before names are cut.
 const NAME_WIDTH_AT_LEAST: usize = 12;
 
@@ -48,18 +51,21 @@ impl Terminal {
         // Where the width shrank, a terminal that re-wraps its lines shows a
         // previous line on more than one row: go back over all of them.
         let rows_up: usize = self.drawn.iter().map(|&w| w.div_ceil(width).max(1)).sum();
+        // Cursor up and to the first column: CSI n F would do both, but tmux ignores it.
         if rows_up > 0 {
-            let _ = write!(screen, "\x1b[{rows_up}F");
+            let _ = write!(screen, "\r\x1b[{rows_up}A");
         }
-        // Clear everything below, then write.
-        screen.push_str("\x1b[J");
         self.drawn.clear();
         for line in layout(frame, width, height) {
             let shown: String = line.chars().take(width - 1).collect();
             self.drawn.push(shown.chars().count());
-            screen.push_str(&shown);
-            screen.push('\n');
+            // Clear the line and write it. Not one erase of everything below at
+            // the start: at the top left corner, tmux keeps a copy of the screen
+            // in its scrollback for that, on every redraw.
+            let _ = writeln!(screen, "\x1b[2K{shown}");
         }
+        // Whatever the previous frame drew below this one.
+        screen.push_str("\x1b[J");
         out.extend_from_slice(screen.as_bytes());
     }
 
@@ -79,8 +85,13 @@ fn layout(frame: &Frame, width: usize, height: usize) -> Vec<String> {
         false => (lines_at_most - 1).min(frame.rows.len()),
     };
     let rows = &frame.rows[..shown];
-    // Fixed columns: state (7), tries (up to "99999 tries"), and the gaps.
-    let fixed = 2 + 7 + 2 + 11 + 2;
+    let tries: Vec<String> = rows
+        .iter()
+        .map(|row| human::count(row.attempts, "try", "tries"))
+        .collect();
+    let tries_width = tries.iter().map(String::len).max().unwrap_or(0);
+    // Fixed columns: the state (7), the tries, the gaps; the reason gets at least 10.
+    let fixed = 2 + 7 + 2 + tries_width + 2 + 2;
     let longest = rows
         .iter()
         .map(|r| r.name.chars().count())
@@ -89,11 +100,11 @@ fn layout(frame: &Frame, width: usize, height: usize) -> Vec<String> {
     let name_width = longest.min(width.saturating_sub(fixed + 10).max(NAME_WIDTH_AT_LEAST));
     let mut lines: Vec<String> = rows
         .iter()
-        .map(|row| {
+        .zip(&tries)
+        .map(|(row, tries)| {
             let state = if row.ready { "ready" } else { "waiting" };
-            let tries = human::count(row.attempts, "try", "tries");
             format!(
-                "  {state:<7}  {:<name_width$}  {tries:>11}  {}",
+                "  {state:<7}  {:<name_width$}  {tries:>tries_width$}  {}",
                 cut(&row.name, name_width),
                 row.detail
             )
@@ -110,7 +121,7 @@ fn layout(frame: &Frame, width: usize, height: usize) -> Vec<String> {
             more.push(format!("{} ready", frame.ready - ready_shown));
         }
         lines.push(format!(
-            "  … and {} more ({}); {} of {total} ready",
+            "  {CUT} and {} more ({}); {} of {total} ready",
             total - shown,
             more.join(", "),
             frame.ready
@@ -119,14 +130,14 @@ fn layout(frame: &Frame, width: usize, height: usize) -> Vec<String> {
     lines
 }
 
-/// `text` in at most `width` characters, its end replaced by `…` if cut.
+/// `text` in at most `width` characters, its end replaced by `...` if cut.
 fn cut(text: &str, width: usize) -> String {
     match text.chars().count() <= width {
         true => text.to_owned(),
         false => text
             .chars()
-            .take(width.saturating_sub(1))
-            .chain(['…'])
+            .take(width.saturating_sub(CUT.len()))
+            .chain(CUT.chars())
             .collect(),
     }
 }
@@ -176,7 +187,7 @@ mod tests {
         assert!(lines[..8].iter().all(|l| l.contains("waiting")));
         assert_eq!(
             lines[8],
-            "  … and 17 more (12 not ready, 5 ready); 5 of 25 ready"
+            "  ... and 17 more (12 not ready, 5 ready); 5 of 25 ready"
         );
         assert_eq!(layout(&frame(3, 0), 40, 10).len(), 3);
         assert_eq!(layout(&frame(3, 0), 40, 1).len(), 1);
@@ -187,7 +198,7 @@ mod tests {
         let mut f = frame(1, 0);
         f.rows[0].name = "x".repeat(300);
         let line = &layout(&f, 80, 24)[0];
-        assert!(line.contains('…') && line.contains("1 try  connection refused"));
+        assert!(line.contains("xx...") && line.contains("1 try  connection refused"));
         assert!(line.chars().count() < 100, "{line}");
     }
 
@@ -196,13 +207,13 @@ mod tests {
         let mut terminal = Terminal::default();
         let mut out = Vec::new();
         terminal.draw(&frame(2, 0), &mut out);
-        assert!(!String::from_utf8_lossy(&out).contains("\x1b[2F"));
+        assert!(!String::from_utf8_lossy(&out).contains("\x1b[2A"));
         out.clear();
         terminal.draw(&frame(2, 0), &mut out);
-        assert!(String::from_utf8_lossy(&out).starts_with("\x1b[2F\x1b[J"));
+        assert!(String::from_utf8_lossy(&out).starts_with("\r\x1b[2A\x1b[2K"));
         terminal.release();
         out.clear();
         terminal.draw(&frame(2, 0), &mut out);
-        assert!(String::from_utf8_lossy(&out).starts_with("\x1b[J"));
+        assert!(String::from_utf8_lossy(&out).starts_with("\x1b[2K"));
     }
 }

@@ -18,19 +18,32 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The binary under test, with stdin closed and its output captured.
+/// Every variable waitfor reads, so that none set around the tests leaks into
+/// them (`every_variable_waitfor_reads_is_listed` keeps this list whole).
+pub const VARIABLES: &[&str] = &[
+    "RUST_LOG",
+    "WAITFOR_TARGETS",
+    "WAITFOR_TIMEOUT",
+    "WAITFOR_INTERVAL",
+    "WAITFOR_CONNECT_TIMEOUT",
+    "WAITFOR_HTTP_STATUS",
+    "WAITFOR_CA_CERT",
+    "WAITFOR_INSECURE",
+    "WAITFOR_INIT",
+    "WAITFOR_ANY",
+];
+
+/// The binary under test, with stdin closed, its output captured, and none
+/// of the [`VARIABLES`] it reads set.
 pub fn waitfor() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_waitfor"));
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .env_remove("RUST_LOG")
-        .env_remove("WAITFOR_TARGETS")
-        .env_remove("WAITFOR_TIMEOUT")
-        .env_remove("WAITFOR_INTERVAL")
-        .env_remove("WAITFOR_CONNECT_TIMEOUT")
-        .env_remove("WAITFOR_ANY");
+        .stderr(Stdio::piped());
+    for variable in VARIABLES {
+        command.env_remove(variable);
+    }
     command
 }
 

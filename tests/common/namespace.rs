@@ -7,11 +7,13 @@
 //! namespace around each command run in it. resolv.conf points at 127.0.0.1
 //! in the namespace, where nothing answers unless the test makes it.
 
-use std::ffi::OsStr;
 use std::fs;
-use std::process::Command;
+use std::net::UdpSocket;
+use std::os::fd::AsRawFd;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 
-use super::{TempDir, run_ok};
+use super::{Background, TempDir, run_ok, secs};
 
 pub struct Namespace {
     name: String,
@@ -43,10 +45,15 @@ impl Namespace {
         run_ok(Command::new("ip").arg("-n").arg(&self.name).args(args));
     }
 
-    /// `command`, to be run inside the namespace with its hosts and resolv.conf.
+    /// `command`, to be run inside the namespace with its hosts and
+    /// resolv.conf; stdin closed and its output captured (a `Command` does
+    /// not tell how its own were set).
     pub fn wrap(&self, command: &Command) -> Command {
         let mut wrapped = Command::new("unshare");
         wrapped
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .args(["--mount", "--propagation", "private", "--", "nsenter"])
             .arg(format!("--net=/run/netns/{}", self.name))
             .args([
@@ -71,9 +78,27 @@ impl Namespace {
         wrapped
     }
 
-    /// The path of a file of the namespace's own (its hosts, resolv.conf).
-    pub fn file(&self, name: impl AsRef<OsStr>) -> std::path::PathBuf {
-        self.files.0.join(name.as_ref())
+    /// A resolver at the namespace's 127.0.0.1:53 that takes every query and
+    /// answers none, until dropped.
+    pub fn silent_resolver(&self) -> Background {
+        let netns = fs::File::open(format!("/run/netns/{}", self.name)).unwrap();
+        let (bound, listening) = mpsc::channel();
+        let resolver = Background::spawn(move |stop| {
+            // SAFETY: setns moves only this thread into the namespace.
+            let moved = unsafe { nix::libc::setns(netns.as_raw_fd(), nix::libc::CLONE_NEWNET) };
+            assert_eq!(moved, 0, "setns into the test's namespace");
+            let socket = UdpSocket::bind("127.0.0.1:53").expect("port 53 in the namespace");
+            socket.set_read_timeout(Some(secs(0.01))).unwrap();
+            bound.send(()).unwrap();
+            let mut query = [0; 512];
+            while !stop.requested() {
+                let _ = socket.recv(&mut query);
+            }
+        });
+        listening
+            .recv_timeout(secs(10.0))
+            .expect("the silent resolver listens");
+        resolver
     }
 }
 

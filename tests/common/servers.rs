@@ -21,7 +21,7 @@ pub const RABBITMQ_SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 pub struct Service {
     name: String,
     child: Child,
-    log: PathBuf,
+    pub log: PathBuf,
 }
 
 impl Service {
