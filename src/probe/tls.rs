@@ -74,8 +74,8 @@ impl Tls {
         let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()
             .map_err(|error| format!("TLS: {error}"))?;
-        let verifier: Arc<dyn ServerCertVerifier> = if self.insecure {
-            Arc::new(Unverified(provider))
+        let webpki = if self.insecure {
+            None
         } else {
             let mut roots = RootCertStore {
                 roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
@@ -85,14 +85,17 @@ impl Tls {
                     .add(root.clone())
                     .map_err(|error| format!("--ca-cert: {error}"))?;
             }
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|error| format!("--ca-cert: {error}"))?;
-            Arc::new(Verified {
-                webpki,
-                given: self.extra_roots.clone(),
-            })
+            let verifier =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+                    .build()
+                    .map_err(|error| format!("--ca-cert: {error}"))?;
+            Some(verifier)
         };
+        let verifier = Arc::new(Verifier {
+            webpki,
+            given: self.extra_roots.clone(),
+            provider,
+        });
         let config = builder
             .dangerous()
             .with_custom_certificate_verifier(verifier)
@@ -210,16 +213,20 @@ fn words(camel_case: &str) -> String {
     spaced
 }
 
-/// Verifies as webpki does, and also trusts a server certificate that is
-/// itself one of the `--ca-cert` certificates.
+/// How the server's certificate is checked: as webpki does, and also
+/// trusting a server certificate that is itself one of the `--ca-cert`
+/// certificates; or, with `--insecure`, not at all. The handshake's own
+/// signatures are checked either way, so the connection is at least TLS.
 #[derive(Debug)]
-struct Verified {
-    webpki: Arc<WebPkiServerVerifier>,
+struct Verifier {
+    /// `None` with `--insecure`.
+    webpki: Option<Arc<WebPkiServerVerifier>>,
     /// The `--ca-cert` certificates.
     given: Vec<CertificateDer<'static>>,
+    provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for Verified {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -228,9 +235,11 @@ impl ServerCertVerifier for Verified {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let Some(webpki) = &self.webpki else {
+            return Ok(ServerCertVerified::assertion());
+        };
         let verified =
-            self.webpki
-                .verify_server_cert(end_entity, intermediates, name, ocsp_response, now);
+            webpki.verify_server_cert(end_entity, intermediates, name, ocsp_response, now);
         let Err(rustls::Error::InvalidCertificate(CertificateError::Other(refused))) = &verified
         else {
             return verified;
@@ -258,51 +267,11 @@ impl ServerCertVerifier for Verified {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.webpki.supported_verify_schemes()
-    }
-}
-
-/// `--insecure`: accepts any certificate, but still checks the handshake's
-/// signatures so that the connection is at least TLS.
-#[derive(Debug)]
-struct Unverified(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for Unverified {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -316,12 +285,14 @@ impl ServerCertVerifier for Unverified {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
