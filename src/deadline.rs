@@ -54,9 +54,14 @@ tokio::task_local! {
 
 impl AttemptBound {
     pub fn new(within: Duration) -> Self {
+        // A bound too far off for the clock (`--connect-timeout` of centuries,
+        // with no deadline to cut it) ends in 30 years, as tokio's timeout does.
+        let now = Instant::now();
         AttemptBound {
             within,
-            ends: Instant::now() + within,
+            ends: now
+                .checked_add(within)
+                .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 86_400)),
         }
     }
 
@@ -70,5 +75,17 @@ impl AttemptBound {
     /// The bound of the attempt this task is running, if it is running one.
     pub fn current() -> Option<Self> {
         ATTEMPT.try_with(|bound| *bound).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_attempt_bound_too_far_off_does_not_overflow() {
+        let bound = AttemptBound::new(Duration::MAX);
+        assert!(bound.ends > Instant::now() + Duration::from_secs(365 * 86_400));
+        assert_eq!(bound.within, Duration::MAX);
     }
 }

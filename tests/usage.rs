@@ -113,6 +113,24 @@ fn huge_or_impossible_input_is_refused_in_one_short_line() {
     }
 }
 
+/// A `--connect-timeout` too large for the clock, with no deadline to cut it,
+/// still probes (it once overflowed the attempt's end and killed its task).
+#[test]
+fn a_connect_timeout_beyond_the_clock_still_probes() {
+    let (port, _open) = open_port();
+    let run = run_within(
+        waitfor().args([
+            "-t",
+            "0",
+            "--connect-timeout",
+            "18000000000000000000",
+            &format!("127.0.0.1:{port}"),
+        ]),
+        secs(10.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+}
+
 /// The tests clear every variable waitfor reads before running it: the list
 /// they clear must name every one that `--help` mentions.
 #[test]
