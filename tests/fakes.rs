@@ -290,6 +290,49 @@ fn half_replies_are_never_ready() {
     }
 }
 
+/// A server that resets every connection: each scheme says so in its own
+/// words, never with a library's "(os error 104)".
+#[test]
+fn a_reset_is_said_in_words() {
+    let resetting = FakeServer::start(|_, stream| {
+        let linger = nix::libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: sets SO_LINGER to 0 on a socket this test owns, so that closing it sends RST.
+        unsafe {
+            nix::libc::setsockopt(
+                std::os::fd::AsRawFd::as_raw_fd(&stream),
+                nix::libc::SOL_SOCKET,
+                nix::libc::SO_LINGER,
+                (&linger as *const nix::libc::linger).cast(),
+                std::mem::size_of::<nix::libc::linger>() as nix::libc::socklen_t,
+            );
+        }
+        thread::sleep(secs(0.05));
+    });
+    let targets: Vec<String> = ["postgres", "mysql", "redis", "amqp", "mqtt", "nats", "http"]
+        .iter()
+        .map(|scheme| format!("{scheme}://127.0.0.1:{}", resetting.port))
+        .collect();
+    let run = run_within(
+        waitfor()
+            .args(["-t", "1s", "--connect-timeout", "300ms"])
+            .args(&targets),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    for target in &targets {
+        let line = run
+            .stderr
+            .lines()
+            .find(|line| line.contains(&format!("{target} is not ready")))
+            .unwrap_or_else(|| panic!("no timeout line for {target}: {}", run.stderr));
+        assert!(line.contains("connection reset by peer"), "{line}");
+        assert!(!line.contains("os error"), "{line}");
+    }
+}
+
 #[test]
 fn an_endless_reply_is_cut_off_at_the_size_bound() {
     let endless = FakeServer::start(|_, mut stream| {

@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 use tokio_rustls::TlsConnector;
 
 use super::wire::{MOST_READ, open};
-use super::{Failure, Ready, Settings};
+use super::{Failure, Ready, Settings, describe};
 use crate::target::{Endpoint, Url};
 
 #[derive(Clone)]
@@ -106,6 +106,11 @@ fn failure(error: hyper::Error) -> Failure {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
+        // An I/O error in the words every probe uses, not "... (os error 104)".
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            text = format!("{text}: {}", describe(io));
+            break;
+        }
         text = format!("{text}: {cause}");
         source = cause.source();
     }
