@@ -28,7 +28,7 @@ fn main() {
     match &error {
         Error::Help(text) => print!("{text}"),
         // Reported before the subscriber exists, and in the same form whatever --log-format says.
-        Error::Usage(_) => eprintln!("waitfor: error: {error}"),
+        Error::Usage(_) => output::line(&format!("waitfor: error: {error}")),
         _ => tracing::error!("{error}"),
     }
     output::flush();

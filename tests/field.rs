@@ -360,6 +360,15 @@ fn a_stderr_nobody_reads_never_holds_back_the_wait() {
     let flags = u32::from_str_radix(flags, 8).unwrap();
     assert_eq!(flags & nix::libc::O_NONBLOCK as u32, 0, "{run:?}");
 
+    // A usage error, found before anything waits, does not block either.
+    let (stderr, _never_read) = stalled_stderr(None);
+    let run = run_within(
+        waitfor().arg("db-without-port").stderr(Stdio::from(stderr)),
+        secs(10.0),
+    );
+    assert_eq!(run.code(), 2, "{run:?}");
+    assert!(run.elapsed < secs(1.5), "{:?}", run.elapsed);
+
     let refused: Vec<String> = (0..200)
         .map(|i| format!("127.9.0.{}:9", 1 + i % 250))
         .collect();

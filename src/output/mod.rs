@@ -21,6 +21,12 @@ pub use subscriber::install;
 /// that one nobody reads does not hold up the COMMAND.
 const LAST_LINES_WITHIN: Duration = Duration::from_millis(250);
 
+/// Queues one line said outside tracing (a usage error, found before the
+/// subscriber exists), so that it too never blocks on stderr.
+pub fn line(text: &str) {
+    queue::push(queue::Message::Text(format!("{text}\n").into_bytes()));
+}
+
 /// Writes what is queued, waiting at most [`LAST_LINES_WITHIN`].
 pub fn flush() {
     queue::flush(LAST_LINES_WITHIN);
