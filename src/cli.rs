@@ -19,8 +19,9 @@ use crate::human;
     override_usage = "waitfor [OPTIONS] TARGET... [-- COMMAND [ARG...]]",
     after_help = "\
 Targets: host:port, [v6addr]:port, tcp://host:port, http(s)://host[:port]/path,
-  postgres://[user@]host[:5432][/db], mysql://host[:3306], redis(s)://[:password@]host[:6379],
-  amqp://host[:5672], mqtt://host[:1883], nats://host[:4222], unix:///path, file:///path
+  postgres://[user@]host[:5432][/db], mysql://[user[:password]@]host[:3306],
+  redis(s)://[:password@]host[:6379], amqp://[user:password@]host[:5672][/vhost],
+  mqtt://host[:1883], nats://host[:4222], unix:///path, file:///path
 Targets may also come from WAITFOR_TARGETS, separated by spaces or commas.
 Durations: 250ms, 30s, 1m30s, or a bare number of seconds.
 

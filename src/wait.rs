@@ -6,8 +6,9 @@
 //! signal received) and tells the report. Returning drops the tasks, which
 //! cancels every attempt still under way.
 
-use nix::sys::resource::{Resource, getrlimit};
 use std::sync::Arc;
+
+use nix::sys::resource::{Resource, getrlimit};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;

@@ -111,7 +111,7 @@ impl Report {
 
     /// Called every [`Report::tick_period`]: redraws the live status, or says what still blocks.
     pub fn tick(&mut self, progress: &[Progress], elapsed: Duration) {
-        self.said_dropped();
+        self.tell_dropped();
         if self.live {
             self.redraw(progress);
             return;
@@ -166,7 +166,7 @@ impl Report {
     pub fn finish(&mut self, progress: &[Progress]) {
         self.redraw(progress);
         self.live = false;
-        self.said_dropped();
+        self.tell_dropped();
     }
 
     fn redraw(&self, progress: &[Progress]) {
@@ -176,7 +176,7 @@ impl Report {
     }
 
     /// Says how many lines a stderr that was not read made waitfor drop, if any.
-    fn said_dropped(&self) {
+    fn tell_dropped(&self) {
         if let dropped @ 1.. = queue::take_dropped() {
             warn!(
                 dropped,
@@ -200,7 +200,11 @@ fn frame(progress: &[Progress]) -> Frame {
             name: p.target.to_string(),
             attempts: p.attempts,
             detail: match &p.ready {
-                Some((after, _)) => format!("after {}", human::duration(*after)),
+                Some((after, Ready { note: None })) => format!("after {}", human::duration(*after)),
+                // The ready line is not printed under the live status: the note is shown here.
+                Some((after, Ready { note: Some(note) })) => {
+                    format!("after {}: {note}", human::duration(*after))
+                }
                 None => last_failure(p),
             },
         })
@@ -226,4 +230,30 @@ fn names(items: impl Iterator<Item = String>, count: usize) -> String {
         named.push(format!("and {} more", count - NAMED_AT_MOST));
     }
     named.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::{Settings, Tls};
+
+    #[test]
+    fn the_live_status_shows_what_a_probe_noted() {
+        let settings = Settings {
+            http_statuses: Default::default(),
+            tls: Tls::new(None, false).unwrap(),
+        };
+        let target = Target::parse("redis://cache", &settings).unwrap();
+        let progress = [Progress {
+            target: &target,
+            attempts: 1,
+            last_failure: None,
+            ready: Some((
+                Duration::from_millis(3),
+                Ready::noted("loading was not checked"),
+            )),
+        }];
+        let frame = frame(&progress);
+        assert_eq!(frame.rows[0].detail, "after 3ms: loading was not checked");
+    }
 }

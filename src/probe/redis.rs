@@ -3,10 +3,10 @@
 //!
 //! With a password, `AUTH [user] password` goes first, and a refused AUTH is
 //! not ready. Without one, `-NOAUTH` is an answer from a running server that
-//! wants a password: ready, but the server answers nothing else before
-//! AUTH, so whether it is still loading cannot be seen, and the ready line
-//! says so. `-LOADING` (the dataset is still being read into
-//! memory) and every other error reply are not ready.
+//! wants a password: ready; but before AUTH the server answers nothing else,
+//! so whether it is still loading cannot be seen, and the ready line says so.
+//! `-LOADING` (the dataset is still being read into memory) and every other
+//! error reply are not ready.
 
 use super::wire::{Wire, preview};
 use super::{Failure, Ready, Settings};
