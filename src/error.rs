@@ -50,7 +50,9 @@ impl Error {
         let rendered = error.render().to_string();
         let first_line = rendered.lines().next().unwrap_or_default();
         // An argument quoted whole could make the line as long as the argument.
-        Error::Usage(human::shortened(first_line.trim_start_matches("error: ")))
+        Error::Usage(human::shortened_line(
+            first_line.trim_start_matches("error: "),
+        ))
     }
 }
 

@@ -4,11 +4,14 @@
 //! They sit apart from any one module because the waiting code, the probes
 //! and the output all speak to people in the same terms.
 
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
-/// The most characters of user input a message quotes.
-const QUOTED_AT_MOST: usize = 120;
+/// How much of a long piece of user input a message quotes: its start and
+/// its end (where two long URLs most often differ, in their query).
+const QUOTED: (usize, usize) = (80, 30);
+/// How much of a whole message line is kept, where the line itself quotes
+/// user input (clap's errors).
+const LINE: (usize, usize) = (240, 60);
 
 /// A duration as people read it: `250ms`, `1.2s`, `30s`, `2m5s`, `3h20m`.
 pub fn duration(d: Duration) -> String {
@@ -36,14 +39,25 @@ pub fn date(at: SystemTime) -> String {
     format!("{} UTC", rfc3339.trim_end_matches('Z').replace('T', " "))
 }
 
-/// `text`, cut to a length a one-line message can carry; what was cut is said.
+/// `text`, cut to a length a message can quote: its start, `…`, its end,
+/// and how long it was.
 pub fn shortened(text: &str) -> String {
-    if text.chars().count() <= QUOTED_AT_MOST {
+    cut(text, QUOTED)
+}
+
+/// A whole message line, cut the same way where it is far too long to read.
+pub fn shortened_line(line: &str) -> String {
+    cut(line, LINE)
+}
+
+fn cut(text: &str, (head, tail): (usize, usize)) -> String {
+    let length = text.chars().count();
+    if length <= head + tail {
         return text.to_owned();
     }
-    let mut kept: String = text.chars().take(QUOTED_AT_MOST).collect();
-    let _ = write!(kept, "…({} bytes in all)", text.len());
-    kept
+    let start: String = text.chars().take(head).collect();
+    let end: String = text.chars().skip(length - tail).collect();
+    format!("{start}…{end} ({} bytes in all)", text.len())
 }
 
 #[cfg(test)]
@@ -71,6 +85,12 @@ mod tests {
         assert_eq!(shortened("db:5432"), "db:5432");
         let long = "x".repeat(100_000);
         let short = shortened(&long);
-        assert!(short.len() < 200 && short.ends_with("(100000 bytes in all)"));
+        assert!(short.len() < 200 && short.ends_with(" (100000 bytes in all)"));
+        // Two long URLs that differ only at the end stay apart.
+        let url = |q: &str| format!("http://search:9200/{}?status={q}", "p/".repeat(60));
+        assert_ne!(shortened(&url("green")), shortened(&url("yellow")));
+        let line = format!("invalid value '{long}' for '--timeout <D>'");
+        assert!(shortened_line(&line).ends_with("for '--timeout <D>' (100036 bytes in all)"));
+        assert_eq!(shortened_line("a short line"), "a short line");
     }
 }

@@ -81,7 +81,7 @@ fn huge_or_impossible_input_is_refused_in_one_short_line() {
     let huge = "x".repeat(100_000);
     let long_socket = format!("unix:///{}", "s".repeat(200));
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec![format!("{huge}:80")], "(100003 bytes in all)"),
+        (vec![format!("{huge}:80")], "x:80 (100003 bytes in all)"),
         (vec![format!("--{huge}")], "bytes in all)"),
         (
             vec![long_socket],

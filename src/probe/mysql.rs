@@ -233,7 +233,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn native_password_scramble_is_what_the_server_computes() {
+    fn password_scrambles_are_what_the_server_checks() {
         // The server keeps SHA1(SHA1(pw)) and checks that SHA1(reply XOR
         // SHA1(nonce + stored)) is the stored hash again.
         let probe = Mysql {
@@ -248,6 +248,14 @@ mod tests {
         let mask = sha1(&[&nonce[..], &stored].concat());
         let candidate: Vec<u8> = reply.iter().zip(mask).map(|(a, b)| a ^ b).collect();
         assert_eq!(sha1(&candidate), stored);
+        // caching_sha2_password: the server keeps SHA256(SHA256(pw)) and checks
+        // that SHA256(reply XOR SHA256(stored + nonce)) is it.
+        let reply = probe.scramble("caching_sha2_password", nonce);
+        let sha256 = |b: &[u8]| digest(&SHA256, b).as_ref().to_vec();
+        let stored = sha256(&sha256(b"s3cret"));
+        let mask = sha256(&[&stored[..], &nonce[..]].concat());
+        let candidate: Vec<u8> = reply.iter().zip(mask).map(|(a, b)| a ^ b).collect();
+        assert_eq!(sha256(&candidate), stored);
         assert!(probe.scramble("dialog", nonce).is_empty());
     }
 }
