@@ -47,6 +47,28 @@ fn postgres_error(code: &str, message: &str) -> Vec<u8> {
 /// AuthenticationCleartextPassword: the server accepts connections and wants a password.
 const POSTGRES_AUTH_REQUEST: &[u8] = b"R\x00\x00\x00\x08\x00\x00\x00\x03";
 
+/// Waits 1 s for `targets` (each attempt cut at 300 ms), which must time
+/// out; each target's line saying why it is not ready.
+fn timed_out_lines(targets: &[String]) -> Vec<String> {
+    let run = run_within(
+        waitfor()
+            .args(["-t", "1s", "--connect-timeout", "300ms"])
+            .args(targets),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    targets
+        .iter()
+        .map(|target| {
+            run.stderr
+                .lines()
+                .find(|line| line.contains(&format!("{target} is not ready")))
+                .unwrap_or_else(|| panic!("no timeout line for {target}: {}", run.stderr))
+                .to_owned()
+        })
+        .collect()
+}
+
 fn wait_verbose(target: &str) -> Run {
     run_within(
         waitfor().args(["-v", "-t", "20", "-i", "50ms", target]),
@@ -272,19 +294,7 @@ fn half_replies_are_never_ready() {
         .iter()
         .map(|(scheme, server)| format!("{scheme}://127.0.0.1:{}", server.port))
         .collect();
-    let run = run_within(
-        waitfor()
-            .args(["-t", "1s", "--connect-timeout", "300ms"])
-            .args(&targets),
-        secs(20.0),
-    );
-    assert_eq!(run.code(), 124, "{run:?}");
-    for target in &targets {
-        let line = run
-            .stderr
-            .lines()
-            .find(|line| line.contains(&format!("{target} is not ready")))
-            .unwrap_or_else(|| panic!("no timeout line for {target}: {}", run.stderr));
+    for line in timed_out_lines(&targets) {
         // The server closes with the request unread, so the kernel may reset instead.
         assert!(line.contains("closed") || line.contains("reset"), "{line}");
     }
@@ -315,19 +325,7 @@ fn a_reset_is_said_in_words() {
         .iter()
         .map(|scheme| format!("{scheme}://127.0.0.1:{}", resetting.port))
         .collect();
-    let run = run_within(
-        waitfor()
-            .args(["-t", "1s", "--connect-timeout", "300ms"])
-            .args(&targets),
-        secs(20.0),
-    );
-    assert_eq!(run.code(), 124, "{run:?}");
-    for target in &targets {
-        let line = run
-            .stderr
-            .lines()
-            .find(|line| line.contains(&format!("{target} is not ready")))
-            .unwrap_or_else(|| panic!("no timeout line for {target}: {}", run.stderr));
+    for line in timed_out_lines(&targets) {
         assert!(line.contains("connection reset by peer"), "{line}");
         assert!(!line.contains("os error"), "{line}");
     }
