@@ -99,9 +99,19 @@ impl Http {
     }
 }
 
+/// hyper's words when bytes arrive with no request under way; it has no
+/// predicate for that kind of error (checked with the version in Cargo.lock).
+const SPOKE_FIRST: &str = "received unexpected message from connection";
+
 fn failure(error: hyper::Error) -> Failure {
     if error.is_parse() {
         return Failure::new(format!("not an HTTP server: {error}"));
+    }
+    // An HTTP server never speaks before the request (the request is then canceled).
+    let spoke_first =
+        std::error::Error::source(&error).is_some_and(|c| c.to_string() == SPOKE_FIRST);
+    if error.to_string() == SPOKE_FIRST || spoke_first {
+        return Failure::new("not an HTTP server: it spoke before the request");
     }
     let mut text = error.to_string();
     let mut source = std::error::Error::source(&error);
