@@ -13,6 +13,7 @@ mod output;
 mod probe;
 mod shutdown;
 mod target;
+mod url;
 mod wait;
 
 use error::Error;

@@ -14,9 +14,9 @@
 //! vhost is not ready. Without credentials it ends after Connection.Start,
 //! which is the warning.
 
+use super::outcome::{Failure, Ready};
 use super::wire::{Wire, preview};
-use super::{Failure, Ready};
-use crate::target::{Endpoint, Url, percent_decoded};
+use crate::url::{Endpoint, Url, percent_decoded};
 
 const DEFAULT_PORT: u16 = 5672;
 const PROTOCOL_HEADER: &[u8; 8] = b"AMQP\x00\x00\x09\x01";

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::{Failure, Ready, describe};
-use crate::target::Url;
+use super::outcome::{Failure, Ready, describe};
+use crate::url::Url;
 
 #[derive(Clone)]
 pub struct File {

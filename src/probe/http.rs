@@ -16,9 +16,10 @@ use hyper::{Request, Uri};
 use hyper_util::rt::TokioIo;
 use tokio_rustls::TlsConnector;
 
+use super::outcome::{Failure, Ready, describe};
+use super::tls::Tls;
 use super::wire::{MOST_READ, open};
-use super::{Failure, Ready, Settings, describe};
-use crate::target::{Endpoint, Url};
+use crate::url::{Endpoint, Url};
 
 #[derive(Clone)]
 pub struct Http {
@@ -36,10 +37,10 @@ pub struct Http {
 pub struct Statuses(Vec<RangeInclusive<u16>>);
 
 impl Http {
-    pub fn from_url(url: &Url, settings: &Settings) -> Result<Self, String> {
+    pub fn from_url(url: &Url, statuses: &Statuses, tls: &Tls) -> Result<Self, String> {
         url.without_credentials()?;
         let (default_port, tls) = match url.scheme.as_str() {
-            "https" => (443, Some(settings.tls.connector()?)),
+            "https" => (443, Some(tls.connector()?)),
             _ => (80, None),
         };
         let endpoint = url.endpoint(Some(default_port))?;
@@ -60,7 +61,7 @@ impl Http {
             tls,
             host,
             path,
-            statuses: settings.http_statuses.clone(),
+            statuses: statuses.clone(),
         })
     }
 

@@ -13,6 +13,7 @@ mod http;
 mod mqtt;
 mod mysql;
 mod nats;
+mod outcome;
 mod postgres;
 mod redis;
 mod tcp;
@@ -20,14 +21,10 @@ mod tls;
 mod unix;
 mod wire;
 
-use std::fmt;
-use std::io;
-
-use nix::errno::Errno;
-
-use crate::target::Url;
+use crate::url::Url;
 
 pub use http::Statuses;
+pub use outcome::{Failure, Ready};
 pub use tls::Tls;
 
 /// The schemes a TARGET may have, as the usage error lists them.
@@ -75,10 +72,14 @@ impl Probe {
     pub fn from_url(url: &Url, settings: &Settings) -> Result<Self, String> {
         Ok(match url.scheme.as_str() {
             "tcp" => Probe::Tcp(tcp::Tcp::from_url(url)?),
-            "http" | "https" => Probe::Http(http::Http::from_url(url, settings)?),
+            "http" | "https" => Probe::Http(http::Http::from_url(
+                url,
+                &settings.http_statuses,
+                &settings.tls,
+            )?),
             "postgres" | "postgresql" => Probe::Postgres(postgres::Postgres::from_url(url)?),
             "mysql" | "mariadb" => Probe::Mysql(mysql::Mysql::from_url(url)?),
-            "redis" | "rediss" => Probe::Redis(redis::Redis::from_url(url, settings)?),
+            "redis" | "rediss" => Probe::Redis(redis::Redis::from_url(url, &settings.tls)?),
             "amqp" => Probe::Amqp(amqp::Amqp::from_url(url)?),
             "mqtt" => Probe::Mqtt(mqtt::Mqtt::from_url(url)?),
             "nats" => Probe::Nats(nats::Nats::from_url(url)?),
@@ -107,53 +108,5 @@ impl Probe {
             Probe::Unix(probe) => probe.check().await,
             Probe::File(probe) => probe.check().await,
         }
-    }
-}
-
-/// What an attempt that found the target ready has to add, if anything.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Ready {
-    /// What the user should know about this "ready" (what could not be checked).
-    pub note: Option<String>,
-}
-
-impl Ready {
-    pub fn noted(note: impl Into<String>) -> Self {
-        Ready {
-            note: Some(note.into()),
-        }
-    }
-}
-
-/// Why one attempt did not find the target ready, in words for the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure(String);
-
-impl Failure {
-    pub fn new(reason: impl Into<String>) -> Self {
-        Failure(reason.into())
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// An I/O error as a short phrase: "connection refused", not "Connection refused (os error 111)".
-fn describe(error: &io::Error) -> String {
-    let text = match error.raw_os_error() {
-        Some(code) => Errno::from_raw(code).desc().to_owned(),
-        // What std says of a getaddrinfo failure, less its preamble.
-        None => error
-            .to_string()
-            .trim_start_matches("failed to lookup address information: ")
-            .to_owned(),
-    };
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => text,
     }
 }

@@ -10,9 +10,9 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::outcome::{Failure, Ready};
 use super::wire::{Wire, preview};
-use super::{Failure, Ready};
-use crate::target::{Endpoint, Url};
+use crate::url::{Endpoint, Url};
 
 const DEFAULT_PORT: u16 = 1883;
 const CONNECT: u8 = 0x10;

@@ -18,9 +18,9 @@
 
 use ring::digest::{Algorithm, SHA1_FOR_LEGACY_USE_ONLY, SHA256, digest};
 
+use super::outcome::{Failure, Ready};
 use super::wire::{Wire, preview};
-use super::{Failure, Ready};
-use crate::target::{Endpoint, Url};
+use crate::url::{Endpoint, Url};
 
 const DEFAULT_PORT: u16 = 3306;
 /// Who logs in when the URL names no user: a name that says who it is in the server's log.

@@ -6,9 +6,9 @@
 //! "Authorization Violation" when the URL gave no credentials is an answer
 //! from a running server that wants some: ready. Any other `-ERR` is not.
 
+use super::outcome::{Failure, Ready};
 use super::wire::{Wire, preview};
-use super::{Failure, Ready};
-use crate::target::{Endpoint, Url};
+use crate::url::{Endpoint, Url};
 
 const DEFAULT_PORT: u16 = 4222;
 /// How many lines waitfor reads looking for PONG (`+OK`, `INFO` and `PING` may come first).

@@ -10,9 +10,9 @@
 //!   too many clients): the server is up and answering, ready, as pg_isready;
 //! - anything else: not PostgreSQL.
 
+use super::outcome::{Failure, Ready};
 use super::wire::{Wire, preview};
-use super::{Failure, Ready};
-use crate::target::{Endpoint, Url};
+use crate::url::{Endpoint, Url};
 
 const DEFAULT_PORT: u16 = 5432;
 /// Protocol version 3.0, as the StartupMessage carries it.

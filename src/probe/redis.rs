@@ -8,10 +8,12 @@
 //! `-LOADING` (the dataset is still being read into memory) and every other
 //! error reply are not ready.
 
-use super::wire::{Wire, preview};
-use super::{Failure, Ready, Settings};
-use crate::target::{Endpoint, Url};
 use tokio_rustls::TlsConnector;
+
+use super::outcome::{Failure, Ready};
+use super::tls::Tls;
+use super::wire::{Wire, preview};
+use crate::url::{Endpoint, Url};
 
 const DEFAULT_PORT: u16 = 6379;
 
@@ -24,14 +26,14 @@ pub struct Redis {
 }
 
 impl Redis {
-    pub fn from_url(url: &Url, settings: &Settings) -> Result<Self, String> {
+    pub fn from_url(url: &Url, tls: &Tls) -> Result<Self, String> {
         if url.user.is_some() && url.password.is_none() {
             return Err("a Redis user needs a password, as redis://user:password@host".into());
         }
         Ok(Redis {
             endpoint: url.endpoint(Some(DEFAULT_PORT))?,
             tls: match url.scheme.as_str() {
-                "rediss" => Some(settings.tls.connector()?),
+                "rediss" => Some(tls.connector()?),
                 _ => None,
             },
             user: url.user.clone(),

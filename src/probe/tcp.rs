@@ -3,9 +3,9 @@
 //! The connection is closed at once without sending anything; for a service
 //! that must answer before it counts as ready, use its own scheme.
 
+use super::outcome::{Failure, Ready};
 use super::wire::connect;
-use super::{Failure, Ready};
-use crate::target::{Endpoint, Url};
+use crate::url::{Endpoint, Url};
 
 #[derive(Clone)]
 pub struct Tcp {

@@ -29,9 +29,9 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use super::{Failure, describe};
+use super::outcome::{Failure, describe};
 use crate::human;
-use crate::target::Host;
+use crate::url::Host;
 
 /// How TLS targets verify their server, from `--ca-cert` and `--insecure`.
 pub struct Tls {

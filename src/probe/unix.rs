@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use tokio::net::UnixStream;
 
-use super::{Failure, Ready, describe};
-use crate::target::Url;
+use super::outcome::{Failure, Ready, describe};
+use crate::url::Url;
 
 /// The longest path `sun_path` holds, less its terminating NUL.
 const PATH_AT_MOST: usize = 107;

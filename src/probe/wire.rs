@@ -13,10 +13,11 @@ use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsConnector;
 
-use super::{Failure, describe, tls};
+use super::outcome::{Failure, describe};
+use super::tls;
 use crate::deadline::AttemptBound;
 use crate::human;
-use crate::target::{Endpoint, Host};
+use crate::url::{Endpoint, Host};
 
 /// The most bytes waitfor reads from one server in one attempt.
 pub const MOST_READ: usize = 64 * 1024;
@@ -35,8 +36,8 @@ pub async fn connect(endpoint: &Endpoint) -> Result<TcpStream, Failure> {
     let named = matches!(endpoint.host, Host::Name(_));
     let connect_to = move |address: SocketAddr| async move {
         let failure = |reason: String| match named {
-            true => Failure(format!("{address}: {reason}")),
-            false => Failure(reason),
+            true => Failure::new(format!("{address}: {reason}")),
+            false => Failure::new(reason),
         };
         let stream = TcpStream::connect(address)
             .await
@@ -61,11 +62,11 @@ pub async fn connect(endpoint: &Endpoint) -> Result<TcpStream, Failure> {
     while let Some(joined) = attempts.join_next().await {
         match joined {
             Ok(Ok(stream)) => return Ok(stream),
-            Ok(Err(failure)) => failures.push(failure.0),
+            Ok(Err(failure)) => failures.push(failure.to_string()),
             Err(panicked) => failures.push(panicked.to_string()),
         }
     }
-    Err(Failure(failures.join("; ")))
+    Err(Failure::new(failures.join("; ")))
 }
 
 /// The addresses of `endpoint` now: a literal as it is, a name through the
@@ -82,17 +83,17 @@ async fn resolve(endpoint: &Endpoint) -> Result<Vec<SocketAddr>, Failure> {
         Some(bound) => tokio::time::timeout_at(bound.ends, lookup)
             .await
             .map_err(|_| {
-                Failure(format!(
+                Failure::new(format!(
                     "name lookup of {name} got no answer within {}",
                     human::duration(bound.within)
                 ))
             })?,
         None => lookup.await,
     }
-    .map_err(|error| Failure(format!("cannot resolve {name}: {}", describe(&error))))?;
+    .map_err(|error| Failure::new(format!("cannot resolve {name}: {}", describe(&error))))?;
     let addresses: Vec<_> = resolved.collect();
     if addresses.is_empty() {
-        return Err(Failure(format!("cannot resolve {name}: no addresses")));
+        return Err(Failure::new(format!("cannot resolve {name}: no addresses")));
     }
     Ok(addresses)
 }
@@ -128,17 +129,17 @@ impl Wire {
         self.stream
             .write_all(bytes)
             .await
-            .map_err(|error| Failure(format!("sending failed: {}", describe(&error))))?;
+            .map_err(|error| Failure::new(format!("sending failed: {}", describe(&error))))?;
         self.stream
             .flush()
             .await
-            .map_err(|error| Failure(format!("sending failed: {}", describe(&error))))
+            .map_err(|error| Failure::new(format!("sending failed: {}", describe(&error))))
     }
 
     /// The next `count` bytes of the reply.
     pub async fn take(&mut self, count: usize) -> Result<Vec<u8>, Failure> {
         if count > MOST_READ {
-            return Err(Failure(format!(
+            return Err(Failure::new(format!(
                 "announced a reply of {count} bytes, more than the {MOST_READ} waitfor reads"
             )));
         }
@@ -162,18 +163,17 @@ impl Wire {
     /// Reads what the server has sent next, within the size bound.
     async fn fill(&mut self) -> Result<(), Failure> {
         if self.read >= MOST_READ {
-            return Err(Failure(format!(
+            return Err(Failure::new(format!(
                 "sent more than {MOST_READ} bytes without a complete reply: {}",
                 preview(&self.unread)
             )));
         }
         let mut chunk = vec![0; (MOST_READ - self.read).min(8 * 1024)];
-        let count =
-            self.stream.read(&mut chunk).await.map_err(|error| {
-                Failure(format!("reading the reply failed: {}", describe(&error)))
-            })?;
+        let count = self.stream.read(&mut chunk).await.map_err(|error| {
+            Failure::new(format!("reading the reply failed: {}", describe(&error)))
+        })?;
         if count == 0 {
-            return Err(Failure(match self.read {
+            return Err(Failure::new(match self.read {
                 0 => "the connection was closed without a reply".to_owned(),
                 _ => format!(
                     "the connection was closed in the middle of a reply: {}",

@@ -1,0 +1,357 @@
+//! The URL and address vocabulary every probe takes its options from.
+//!
+//! A TARGET is split once into the parts all schemes share ([`Url`]): scheme,
+//! percent-decoded credentials, authority and path. Probes read host and
+//! port from it as an [`Endpoint`]. Host names are kept as names: they are
+//! resolved again on every attempt, never here. This module knows nothing of
+//! probes or targets; they build on it.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use crate::human;
+
+/// A TARGET split into the parts every scheme shares. Credentials are
+/// percent-decoded; the path (with any query) is kept as written.
+#[derive(Debug)]
+pub struct Url<'a> {
+    /// Lower case; `tcp` for a bare `host:port`.
+    pub scheme: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// `host[:port]`, or `[v6addr][:port]`.
+    pub authority: &'a str,
+    /// Everything from the first `/`, `?` or `#` after the authority; may be empty.
+    pub path: &'a str,
+}
+
+/// A host and port, as written in `host:port`, `[v6addr]:port` or a URL authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub host: Host,
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    /// A literal address: connected to as it is, never resolved.
+    Ip(IpAddr),
+    /// A name: resolved through the system resolver on every attempt.
+    Name(String),
+}
+
+/// `text` with the password of its `user:password@` shown as `***`; a NATS
+/// token (`nats://token@host`) is a password too.
+pub fn masked(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some((userinfo, after)) = rest[..authority_end].rsplit_once('@') else {
+        return text.to_owned();
+    };
+    let shown = match userinfo.split_once(':') {
+        Some((user, _)) => format!("{user}:***"),
+        None if scheme.eq_ignore_ascii_case("nats") => "***".to_owned(),
+        None => userinfo.to_owned(),
+    };
+    format!("{scheme}://{shown}@{after}{}", &rest[authority_end..])
+}
+
+impl<'a> Url<'a> {
+    pub fn split(text: &'a str) -> Result<Self, String> {
+        let (scheme, rest) = match text.split_once("://") {
+            Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+            None => ("tcp".to_owned(), text),
+        };
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(authority_end);
+        let (userinfo, authority) = match authority.rsplit_once('@') {
+            Some((userinfo, authority)) => (Some(userinfo), authority),
+            None => (None, authority),
+        };
+        let (user, password) = match userinfo.map(|u| u.split_once(':').unwrap_or((u, ""))) {
+            Some((user, password)) => (
+                Some(percent_decoded(user)?).filter(|u| !u.is_empty()),
+                Some(percent_decoded(password)?).filter(|p| !p.is_empty()),
+            ),
+            None => (None, None),
+        };
+        Ok(Url {
+            scheme,
+            user,
+            password,
+            authority,
+            path,
+        })
+    }
+
+    /// The host and port, with `default_port` where the URL names none.
+    pub fn endpoint(&self, default_port: Option<u16>) -> Result<Endpoint, String> {
+        Endpoint::parse(self.authority, default_port)
+    }
+
+    /// Refuses a path or query, for schemes that have no use for one.
+    pub fn without_path(&self) -> Result<(), String> {
+        match self.path {
+            "" | "/" => Ok(()),
+            path => Err(format!(
+                "unexpected {:?} after the port",
+                human::shortened(path)
+            )),
+        }
+    }
+
+    /// The path of a `unix:///path` or `file:///path` URL, which must be
+    /// absolute (three slashes: an empty host, then the path).
+    pub fn absolute_path(&self) -> Result<PathBuf, String> {
+        self.without_credentials()?;
+        if !self.authority.is_empty() || !self.path.starts_with('/') {
+            return Err(format!(
+                "write an absolute path after {}:// as in {0}:///run/app.sock",
+                self.scheme
+            ));
+        }
+        Ok(PathBuf::from(self.path))
+    }
+
+    /// Refuses credentials, for schemes that have no use for them.
+    pub fn without_credentials(&self) -> Result<(), String> {
+        match (&self.user, &self.password) {
+            (None, None) => Ok(()),
+            _ => Err(format!("{}:// takes no user or password", self.scheme)),
+        }
+    }
+}
+
+pub fn percent_decoded(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                .ok_or("a '%' must be followed by two hex digits")?;
+            decoded.push(hex);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(decoded).map_err(|_| "percent-decoded, it is not UTF-8".to_owned())
+}
+
+impl Endpoint {
+    /// Parses `host:port` or `[v6addr]:port`; the port may be left out only
+    /// where the scheme has a `default_port`. Nothing may follow the port.
+    pub fn parse(authority: &str, default_port: Option<u16>) -> Result<Self, String> {
+        let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+            let (address, after) = bracketed
+                .split_once(']')
+                .ok_or("an IPv6 address opened with '[' is never closed with ']'")?;
+            let address = Ipv6Addr::from_str(address)
+                .map_err(|_| format!("{:?} is not an IPv6 address", human::shortened(address)))?;
+            let port = match after {
+                "" => None,
+                _ => Some(after.strip_prefix(':').ok_or_else(|| {
+                    format!("unexpected {:?} after ']'", human::shortened(after))
+                })?),
+            };
+            (Host::Ip(IpAddr::V6(address)), port)
+        } else {
+            let (host, port) = match authority.rsplit_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (authority, None),
+            };
+            if host.contains(':') {
+                return Err("an IPv6 address must be written in brackets, as [::1]:port".into());
+            }
+            (Host::parse(host)?, port)
+        };
+        let port = match (port, default_port) {
+            (Some(port), _) => parse_port(port)?,
+            (None, Some(default)) => default,
+            (None, None) => return Err("a port is required, as host:port".into()),
+        };
+        Ok(Endpoint { host, port })
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+impl fmt::Display for Host {
+    /// As in a URL: an IPv6 address in brackets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Ip(IpAddr::V6(address)) => write!(f, "[{address}]"),
+            Host::Ip(IpAddr::V4(address)) => write!(f, "{address}"),
+            Host::Name(name) => f.write_str(name),
+        }
+    }
+}
+
+impl Host {
+    fn parse(host: &str) -> Result<Self, String> {
+        if host.is_empty() {
+            return Err("the host is empty".into());
+        }
+        if let Ok(address) = Ipv4Addr::from_str(host) {
+            return Ok(Host::Ip(IpAddr::V4(address)));
+        }
+        let name = host.strip_suffix('.').unwrap_or(host);
+        let labels_valid = name.len() <= 253
+            && name.split('.').all(|label| {
+                (1..=63).contains(&label.len())
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+        if !labels_valid {
+            return Err(format!(
+                "{:?} is not a valid host name",
+                human::shortened(host)
+            ));
+        }
+        // "10.0.0.256" or "1.2.3" would be handed to the resolver as a name and
+        // never resolve; say what is wrong instead of waiting for it.
+        if name
+            .split('.')
+            .all(|label| label.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!(
+                "{:?} is not a valid IPv4 address",
+                human::shortened(host)
+            ));
+        }
+        Ok(Host::Name(host.to_owned()))
+    }
+}
+
+fn parse_port(port: &str) -> Result<u16, String> {
+    if port.is_empty() {
+        return Err("the port is empty".into());
+    }
+    if !port.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("port {:?} is not a number", human::shortened(port)));
+    }
+    match port.parse::<u16>() {
+        Ok(0) | Err(_) => Err(format!("port {port} is out of range (1-65535)")),
+        Ok(port) => Ok(port),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Url<'_> {
+        Url::split(text).unwrap_or_else(|error| panic!("{text}: {error}"))
+    }
+
+    fn endpoint(authority: &str) -> Result<Endpoint, String> {
+        Endpoint::parse(authority, None)
+    }
+
+    #[test]
+    fn splits_urls_into_their_parts() {
+        let url = split("Redis://app:p%40ss%3Aword@cache:6380/0?x=1");
+        assert_eq!(url.scheme, "redis");
+        assert_eq!(url.user.as_deref(), Some("app"));
+        assert_eq!(url.password.as_deref(), Some("p@ss:word"));
+        assert_eq!(url.authority, "cache:6380");
+        assert_eq!(url.path, "/0?x=1");
+        let url = split("db:5432");
+        assert_eq!(
+            (url.scheme.as_str(), url.authority, url.path),
+            ("tcp", "db:5432", "")
+        );
+        let url = split("redis://:secret@cache");
+        assert_eq!((url.user, url.password.as_deref()), (None, Some("secret")));
+        let url = split("unix:///run/app.sock");
+        assert_eq!((url.authority, url.path), ("", "/run/app.sock"));
+        assert!(Url::split("redis://:bad%zz@cache").is_err());
+    }
+
+    #[test]
+    fn masks_passwords_and_tokens() {
+        for (text, shown) in [
+            ("redis://:secret@cache", "redis://:***@cache"),
+            (
+                "postgres://app:pw@db:5432/app?sslmode=disable",
+                "postgres://app:***@db:5432/app?sslmode=disable",
+            ),
+            ("postgres://app@db", "postgres://app@db"),
+            ("nats://s3cr3t-token@bus", "nats://***@bus"),
+            ("mqtt://u:p@broker/x@y", "mqtt://u:***@broker/x@y"),
+            ("db:5432", "db:5432"),
+        ] {
+            assert_eq!(masked(text), shown);
+        }
+    }
+
+    #[test]
+    fn parses_endpoints() {
+        assert_eq!(
+            endpoint("db:5432"),
+            Ok(Endpoint {
+                host: Host::Name("db".into()),
+                port: 5432
+            })
+        );
+        assert_eq!(
+            endpoint("127.0.0.1:80").unwrap().host,
+            Host::Ip([127, 0, 0, 1].into())
+        );
+        assert_eq!(
+            endpoint("[::1]:6379").unwrap().host,
+            Host::Ip(Ipv6Addr::LOCALHOST.into())
+        );
+        assert_eq!(endpoint("my_project_db_1.svc.local.:1").unwrap().port, 1);
+        assert_eq!(Endpoint::parse("[::1]", Some(443)).unwrap().port, 443);
+        assert_eq!(
+            Endpoint::parse("db", Some(80)).unwrap().to_string(),
+            "db:80"
+        );
+        assert_eq!(
+            endpoint("[::ffff:10.0.0.1]:65535").unwrap().to_string(),
+            "[::ffff:10.0.0.1]:65535"
+        );
+    }
+
+    #[test]
+    fn refuses_malformed_endpoints_with_a_reason() {
+        for (text, reason) in [
+            (":80", "host is empty"),
+            ("db", "port is required"),
+            ("db:", "port is empty"),
+            ("db:0", "out of range"),
+            ("db:65536", "out of range"),
+            ("db:-1", "not a number"),
+            ("db:http", "not a number"),
+            ("db:80 ", "not a number"),
+            ("::1:80", "brackets"),
+            ("[::1:80", "never closed"),
+            ("[::1]80", "after ']'"),
+            ("[db]:80", "not an IPv6 address"),
+            ("d b:80", "not a valid host name"),
+            ("db..local:80", "not a valid host name"),
+            ("10.0.0.256:80", "not a valid IPv4 address"),
+            ("", "host is empty"),
+        ] {
+            let error = endpoint(text).expect_err(text);
+            assert!(
+                error.contains(reason),
+                "{text:?} gave {error:?}, wanted {reason:?}"
+            );
+        }
+    }
+}
