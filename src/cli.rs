@@ -1,53 +1,48 @@
-//! The command line as clap sees it, and nothing else.
+//! The native command line: waitfor's own face, and the only place clap is used.
 //!
-//! These are raw arguments; [`crate::options::Options`] turns them, once, into the
-//! typed and validated form the rest of waitfor takes.
+//! It turns arguments and `WAITFOR_*` variables into an [`Invocation`] and
+//! hands it to [`Options::new`], which checks it as it checks every other
+//! front-end's; clap's own errors become the same one-line usage errors.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{ArgAction, Parser, ValueEnum};
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
+use crate::error::Error;
 use crate::human;
+use crate::options::{Handoff, Invocation, Log, LogFormat, Options, TARGETS_ENV, Until, Verbosity};
+use crate::probe;
 
+/// The arguments as clap parses them; [`parse`] makes an [`Invocation`] of them.
 #[derive(Debug, Parser)]
 #[command(
     name = "waitfor",
     version,
     about = "Wait until the services a program needs are ready, then exec the program.",
-    override_usage = "waitfor [OPTIONS] TARGET... [-- COMMAND [ARG...]]",
-    after_help = "\
-Targets: host:port, [v6addr]:port, tcp://host:port, http(s)://host[:port]/path,
-  postgres://[user@]host[:5432][/db], mysql://[user[:password]@]host[:3306],
-  redis(s)://[:password@]host[:6379], amqp://[user:password@]host[:5672][/vhost],
-  mqtt://host[:1883], nats://host[:4222], unix:///path, file:///path
-Targets may also come from WAITFOR_TARGETS, separated by spaces or commas.
-Durations: 250ms, 30s, 1m30s, or a bare number of seconds.
-
-Exit codes: 0 ready (no COMMAND), 2 bad usage, 124 deadline passed, 126 COMMAND not
-executable, 127 COMMAND not found, 128+N ended by signal N; after exec, the COMMAND's own."
+    override_usage = "waitfor [OPTIONS] TARGET... [-- COMMAND [ARG...]]"
 )]
-pub struct Cli {
+struct Cli {
     /// Dependencies to wait for, all checked at once
     #[arg(value_name = "TARGET")]
-    pub targets: Vec<String>,
+    targets: Vec<String>,
 
     /// Program to exec once every target is ready (after `--`)
     #[arg(value_name = "COMMAND", last = true)]
-    pub command: Vec<OsString>,
+    command: Vec<OsString>,
 
     /// Overall deadline; 0 waits forever
-    #[arg(short, long, env = "WAITFOR_TIMEOUT", value_name = "D", default_value = "30s", value_parser = parse_duration)]
-    pub timeout: Duration,
+    #[arg(short, long, env = "WAITFOR_TIMEOUT", value_name = "D", default_value = "30s", value_parser = human::parse_duration)]
+    timeout: Duration,
 
     /// Pause between attempts on one target
-    #[arg(short, long, env = "WAITFOR_INTERVAL", value_name = "D", default_value = "100ms", value_parser = parse_duration)]
-    pub interval: Duration,
+    #[arg(short, long, env = "WAITFOR_INTERVAL", value_name = "D", default_value = "100ms", value_parser = human::parse_duration)]
+    interval: Duration,
 
     /// Bound on one attempt, never past the deadline
-    #[arg(long, env = "WAITFOR_CONNECT_TIMEOUT", value_name = "D", default_value = "2s", value_parser = parse_duration)]
-    pub connect_timeout: Duration,
+    #[arg(long, env = "WAITFOR_CONNECT_TIMEOUT", value_name = "D", default_value = "2s", value_parser = human::parse_duration)]
+    connect_timeout: Duration,
 
     /// Statuses that count as ready for http(s) targets, as 200-299,401
     #[arg(
@@ -56,91 +51,212 @@ pub struct Cli {
         value_name = "LIST",
         default_value = "200-299"
     )]
-    pub http_status: String,
+    http_status: String,
 
     /// Extra trust anchor (PEM) for https and rediss targets, beside the bundled web roots
     #[arg(long, env = "WAITFOR_CA_CERT", value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
+    ca_cert: Option<PathBuf>,
 
     /// Skip TLS certificate verification
     #[arg(long, env = "WAITFOR_INSECURE")]
-    pub insecure: bool,
+    insecure: bool,
 
     /// Run the COMMAND as a child and stay as a minimal init (forward signals, reap zombies)
     #[arg(long, env = "WAITFOR_INIT")]
-    pub init: bool,
+    init: bool,
 
     /// Proceed as soon as one target is ready
     #[arg(long, env = "WAITFOR_ANY")]
-    pub any: bool,
+    any: bool,
 
     /// Print errors only
     #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
+    quiet: bool,
 
     /// Print every attempt (-vv: everything)
     #[arg(short, long, action = ArgAction::Count)]
-    pub verbose: u8,
+    verbose: u8,
 
     /// Format of what waitfor prints on stderr
-    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Format::Text)]
+    log_format: Format,
 }
 
+/// `--log-format`'s values as clap lists them in `--help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
+enum Format {
     /// Lines for people (a live status when stderr is a terminal)
     Text,
     /// One JSON object a line
     Json,
 }
 
-/// A humantime duration (`250ms`, `1m30s`), or a bare number of seconds as in wait-for-it.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let shown = human::shortened(text);
-    let too_large = || format!("{shown:?} is too large a duration");
-    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let seconds = text
-            .parse::<f64>()
-            .map_err(|_| format!("{shown:?} is not a number of seconds"))?;
-        return Duration::try_from_secs_f64(seconds).map_err(|_| too_large());
-    }
-    humantime::parse_duration(text).map_err(|error| match error {
-        humantime::DurationError::NumberOverflow => too_large(),
-        error => format!("{error} (write e.g. 30s, 250ms, 1m30s or a number of seconds)"),
+/// Parses the native command line (`args` with the program name first) and
+/// checks it into [`Options`].
+pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Options, Error> {
+    Options::new(invocation(args)?)
+}
+
+fn invocation(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, Error> {
+    let matches = Cli::command()
+        .after_help(after_help())
+        .try_get_matches_from(args)
+        .map_err(usage_error)?;
+    let cli = Cli::from_arg_matches(&matches).map_err(usage_error)?;
+    let targets = match cli.targets.is_empty() {
+        true => std::env::var(TARGETS_ENV)
+            .unwrap_or_default()
+            .split([' ', ',', '\t', '\n'])
+            .filter(|target| !target.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        false => cli.targets,
+    };
+    Ok(Invocation {
+        targets,
+        command: cli.command,
+        timeout: cli.timeout,
+        interval: cli.interval,
+        connect_timeout: cli.connect_timeout,
+        http_status: cli.http_status,
+        ca_cert: cli.ca_cert,
+        insecure: cli.insecure,
+        until: match cli.any {
+            true => Until::AnyReady,
+            false => Until::AllReady,
+        },
+        handoff: match cli.init {
+            true => Handoff::Supervise,
+            false => Handoff::Exec,
+        },
+        log: Log {
+            verbosity: match (cli.quiet, cli.verbose) {
+                (true, _) => Verbosity::Quiet,
+                (false, 0) => Verbosity::Normal,
+                (false, 1) => Verbosity::Attempts,
+                (false, _) => Verbosity::Everything,
+            },
+            format: match cli.log_format {
+                Format::Text => LogFormat::Text,
+                Format::Json => LogFormat::Json,
+            },
+        },
     })
 }
 
+/// What `--help` says after the options: every kind of target (from the
+/// probes' own table), then the rest of the contract in brief.
+fn after_help() -> String {
+    const WIDTH: usize = 88;
+    let mut text = String::from("Targets:");
+    let mut line = text.len();
+    for (i, form) in probe::forms().enumerate() {
+        let separator = if i == 0 { " " } else { ", " };
+        if line + separator.len() + form.len() > WIDTH {
+            text.push_str(",\n  ");
+            line = 2;
+        } else {
+            text.push_str(separator);
+            line += separator.len();
+        }
+        text.push_str(form);
+        line += form.len();
+    }
+    text.push_str(
+        "\n\
+Targets may also come from WAITFOR_TARGETS, separated by spaces or commas.
+Durations: 250ms, 30s, 1m30s, or a bare number of seconds.
+
+Exit codes: 0 ready (no COMMAND), 2 bad usage, 124 deadline passed, 126 COMMAND not
+executable, 127 COMMAND not found, 128+N ended by signal N; after exec, the COMMAND's own.",
+    );
+    text
+}
+
+/// A clap failure as a one-line usage error; help and version stay whole, for stdout.
+fn usage_error(error: clap::Error) -> Error {
+    if !error.use_stderr() {
+        return Error::Help(error.render().to_string());
+    }
+    let rendered = error.render().to_string();
+    let first_line = rendered.lines().next().unwrap_or_default();
+    // An argument quoted whole could make the line as long as the argument.
+    Error::Usage(human::shortened_line(
+        first_line.trim_start_matches("error: "),
+    ))
+}
+
+/// Property tests: whatever the command line, parsing ends in options, help, or a one-line
+/// usage error (exit 2), and never panics.
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
+    /// clap's defaults, as `--help` shows them, are the ones every front-end starts from.
     #[test]
-    fn durations_are_humantime_or_seconds() {
-        assert_eq!(parse_duration("15"), Ok(Duration::from_secs(15)));
-        assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
-        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        for huge in [
-            "99999999999999999999",
-            "99999999999999999999999s",
-            "99999999999999999h",
-        ] {
-            assert_eq!(
-                parse_duration(huge),
-                Err(format!("{huge:?} is too large a duration"))
-            );
-        }
-        for bad in [
-            "",
-            "1.2.3",
-            ".",
-            "-1",
-            "5x",
-            "1e3",
-            "99999999999999999999999",
-        ] {
-            assert!(parse_duration(bad).is_err(), "{bad:?} was accepted");
+    fn a_bare_command_line_is_the_default_invocation() {
+        let argv = ["waitfor", "db:5432"].map(OsString::from);
+        assert_eq!(
+            invocation(argv).unwrap(),
+            Invocation {
+                targets: vec!["db:5432".to_owned()],
+                ..Invocation::default()
+            }
+        );
+    }
+
+    /// Pieces a command line is made of, so that random ones reach deep into the parsers.
+    fn argument() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[a-z0-9.:/@%?#\\[\\]_ -]{0,24}",
+            prop::sample::select(vec![
+                "-t",
+                "--timeout",
+                "-i",
+                "--interval",
+                "--connect-timeout",
+                "--any",
+                "-q",
+                "-v",
+                "--log-format",
+                "json",
+                "--http-status",
+                "--ca-cert",
+                "--insecure",
+                "--init",
+                "--",
+                "0",
+                "1.5",
+                "250ms",
+                "1m30s",
+                "99999999999999999999",
+                "200-299,401",
+                "[::1]",
+            ])
+            .prop_map(str::to_owned),
+            (
+                "(tcp|http|https|postgres|mysql|redis|rediss|amqp|mqtt|nats|unix|file|x)://",
+                "[a-z0-9.:/@%\\[\\]-]{0,20}"
+            )
+                .prop_map(|(scheme, rest)| format!("{scheme}{rest}")),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_command_line_parses_or_is_one_usage_line(args in prop::collection::vec(argument(), 0..8)) {
+            let argv = std::iter::once("waitfor".to_owned()).chain(args).map(OsString::from);
+            match parse(argv) {
+                Ok(options) => prop_assert!(!options.targets.is_empty()),
+                Err(Error::Help(_)) => {}
+                Err(error @ Error::Usage(_)) => {
+                    prop_assert_eq!(error.exit_code(), 2);
+                    prop_assert!(!error.to_string().contains('\n'), "{}", error);
+                }
+                Err(other) => prop_assert!(false, "unexpected {:?}", other),
+            }
         }
     }
 }

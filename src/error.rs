@@ -7,11 +7,9 @@ use std::fmt;
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
-use crate::human;
-
 #[derive(Debug)]
 pub enum Error {
-    /// `--help` or `--version`: the text clap rendered, for stdout.
+    /// `--help` or `--version`: the text to print on stdout.
     Help(String),
     /// Bad usage, or an invalid target, duration or option.
     Usage(String),
@@ -40,19 +38,6 @@ impl Error {
             // The shell convention for "ended by signal N"; docker reports 143 for SIGTERM.
             Error::Interrupted(signal) => 128 + *signal as i32,
         }
-    }
-
-    /// Turns a clap failure into a one-line usage error; help and version stay whole.
-    pub fn from_clap(error: clap::Error) -> Self {
-        if !error.use_stderr() {
-            return Error::Help(error.render().to_string());
-        }
-        let rendered = error.render().to_string();
-        let first_line = rendered.lines().next().unwrap_or_default();
-        // An argument quoted whole could make the line as long as the argument.
-        Error::Usage(human::shortened_line(
-            first_line.trim_start_matches("error: "),
-        ))
     }
 }
 

@@ -1,5 +1,6 @@
-//! Small helpers that put values into words for people: durations, counts,
-//! dates, and user input shortened for a one-line message.
+//! Small helpers that put values into words for people, and read the one
+//! value people write in words: durations, counts, dates, and user input
+//! shortened for a one-line message.
 //!
 //! They sit apart from any one module because the waiting code, the probes
 //! and the output all speak to people in the same terms.
@@ -60,6 +61,22 @@ fn cut(text: &str, (head, tail): (usize, usize)) -> String {
     format!("{start}…{end} ({} bytes in all)", text.len())
 }
 
+/// A humantime duration (`250ms`, `1m30s`), or a bare number of seconds as in wait-for-it.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let shown = shortened(text);
+    let too_large = || format!("{shown:?} is too large a duration");
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let seconds = text
+            .parse::<f64>()
+            .map_err(|_| format!("{shown:?} is not a number of seconds"))?;
+        return Duration::try_from_secs_f64(seconds).map_err(|_| too_large());
+    }
+    humantime::parse_duration(text).map_err(|error| match error {
+        humantime::DurationError::NumberOverflow => too_large(),
+        error => format!("{error} (write e.g. 30s, 250ms, 1m30s or a number of seconds)"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +109,34 @@ mod tests {
         let line = format!("invalid value '{long}' for '--timeout <D>'");
         assert!(shortened_line(&line).ends_with("for '--timeout <D>' (100036 bytes in all)"));
         assert_eq!(shortened_line("a short line"), "a short line");
+    }
+
+    #[test]
+    fn durations_are_humantime_or_seconds() {
+        assert_eq!(parse_duration("15"), Ok(Duration::from_secs(15)));
+        assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        for huge in [
+            "99999999999999999999",
+            "99999999999999999999999s",
+            "99999999999999999h",
+        ] {
+            assert_eq!(
+                parse_duration(huge),
+                Err(format!("{huge:?} is too large a duration"))
+            );
+        }
+        for bad in [
+            "",
+            "1.2.3",
+            ".",
+            "-1",
+            "5x",
+            "1e3",
+            "99999999999999999999999",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 }

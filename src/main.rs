@@ -17,7 +17,7 @@ mod url;
 mod wait;
 
 use error::Error;
-use options::{Handoff, Options};
+use options::Handoff;
 use output::Report;
 use shutdown::Shutdown;
 
@@ -39,7 +39,7 @@ fn main() {
 /// Waits, then hands off; `Ok` carries the exit code (0 without a COMMAND,
 /// the child's with `--init`); an exec that works never returns.
 fn run() -> Result<i32, Error> {
-    let options = Options::from_args(std::env::args_os())?;
+    let options = cli::parse(std::env::args_os())?;
     let level = output::install(options.log);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -1,20 +1,23 @@
-//! The validated options the rest of waitfor takes, built once from the command line.
+//! The validated options the rest of waitfor takes: the one meeting point of
+//! every front-end.
 //!
-//! Everything that can be wrong with the invocation is found here, before any
-//! probe runs, and reported as [`Error::Usage`] (exit 2).
+//! A front-end (the native command line in `cli.rs`, and any other face
+//! waitfor shows) only gathers what it was told into an [`Invocation`];
+//! [`Options::new`] checks all of it, in this one place, so every front-end
+//! gets the same checks and the same errors. Everything that can be wrong with
+//! an invocation is found here, before any probe runs, and reported as
+//! [`Error::Usage`] (exit 2). Nothing here knows how arguments were parsed.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
-
-use crate::cli::{Cli, LogFormat};
 use crate::error::Error;
 use crate::probe::{Settings, Tls};
 use crate::target::Target;
 
-/// Where targets come from when none is given on the command line.
-const TARGETS_ENV: &str = "WAITFOR_TARGETS";
+/// Where the native command line takes targets from when none is given.
+pub const TARGETS_ENV: &str = "WAITFOR_TARGETS";
 
 pub struct Options {
     pub targets: Vec<Target>,
@@ -35,7 +38,7 @@ pub enum Handoff {
     Supervise,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timing {
     /// The overall deadline; `None` waits forever.
     pub timeout: Option<Duration>,
@@ -50,10 +53,19 @@ pub enum Until {
     AnyReady,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Log {
     pub verbosity: Verbosity,
     pub format: LogFormat,
+}
+
+/// How waitfor's own lines are written on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Sentences for people (a live status when stderr is a terminal).
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -64,130 +76,88 @@ pub enum Verbosity {
     Everything,
 }
 
+/// What a front-end was told, in values already parsed but not yet checked.
+///
+/// The defaults are the native command line's; a front-end sets what its
+/// incumbent says and leaves the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// The TARGETs as written.
+    pub targets: Vec<String>,
+    /// The program and its arguments; empty for none.
+    pub command: Vec<OsString>,
+    /// The overall deadline; zero waits forever.
+    pub timeout: Duration,
+    pub interval: Duration,
+    pub connect_timeout: Duration,
+    /// `--http-status`, as written: `200-299,401`.
+    pub http_status: String,
+    pub ca_cert: Option<PathBuf>,
+    pub insecure: bool,
+    pub until: Until,
+    pub handoff: Handoff,
+    pub log: Log,
+}
+
+impl Default for Invocation {
+    fn default() -> Self {
+        Invocation {
+            targets: Vec::new(),
+            command: Vec::new(),
+            timeout: Duration::from_secs(30),
+            interval: Duration::from_millis(100),
+            connect_timeout: Duration::from_secs(2),
+            http_status: "200-299".to_owned(),
+            ca_cert: None,
+            insecure: false,
+            until: Until::AllReady,
+            handoff: Handoff::Exec,
+            log: Log {
+                verbosity: Verbosity::Normal,
+                format: LogFormat::Text,
+            },
+        }
+    }
+}
+
 impl Options {
-    pub fn from_args(args: impl IntoIterator<Item = OsString>) -> Result<Self, Error> {
-        let cli = Cli::try_parse_from(args).map_err(Error::from_clap)?;
-        let from_env;
-        let targets: Vec<&str> = if cli.targets.is_empty() {
-            from_env = std::env::var(TARGETS_ENV).unwrap_or_default();
-            from_env
-                .split([' ', ',', '\t', '\n'])
-                .filter(|t| !t.is_empty())
-                .collect()
-        } else {
-            cli.targets.iter().map(String::as_str).collect()
-        };
-        if targets.is_empty() {
+    /// Checks an invocation, whichever front-end gathered it.
+    pub fn new(invocation: Invocation) -> Result<Self, Error> {
+        if invocation.targets.is_empty() {
             return Err(Error::Usage(format!(
                 "no target given: name at least one TARGET (or set {TARGETS_ENV})"
             )));
         }
-        let settings = Settings {
-            http_statuses: cli.http_status.parse().map_err(Error::Usage)?,
-            tls: Tls::new(cli.ca_cert.as_deref(), cli.insecure).map_err(Error::Usage)?,
-        };
-        let targets = targets
-            .into_iter()
-            .map(|text| Target::parse(text, &settings))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|invalid| Error::Usage(invalid.to_string()))?;
         for (name, value) in [
-            ("--interval", cli.interval),
-            ("--connect-timeout", cli.connect_timeout),
+            ("--interval", invocation.interval),
+            ("--connect-timeout", invocation.connect_timeout),
         ] {
             if value.is_zero() {
                 return Err(Error::Usage(format!("{name} must be more than 0")));
             }
         }
+        let settings = Settings {
+            http_statuses: invocation.http_status.parse().map_err(Error::Usage)?,
+            tls: Tls::new(invocation.ca_cert.as_deref(), invocation.insecure)
+                .map_err(Error::Usage)?,
+        };
+        let targets = invocation
+            .targets
+            .iter()
+            .map(|text| Target::parse(text, &settings))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|invalid| Error::Usage(invalid.to_string()))?;
         Ok(Options {
             targets,
             timing: Timing {
-                timeout: Some(cli.timeout).filter(|timeout| !timeout.is_zero()),
-                interval: cli.interval,
-                connect_timeout: cli.connect_timeout,
+                timeout: Some(invocation.timeout).filter(|timeout| !timeout.is_zero()),
+                interval: invocation.interval,
+                connect_timeout: invocation.connect_timeout,
             },
-            until: if cli.any {
-                Until::AnyReady
-            } else {
-                Until::AllReady
-            },
-            log: Log {
-                verbosity: match (cli.quiet, cli.verbose) {
-                    (true, _) => Verbosity::Quiet,
-                    (false, 0) => Verbosity::Normal,
-                    (false, 1) => Verbosity::Attempts,
-                    (false, _) => Verbosity::Everything,
-                },
-                format: cli.log_format,
-            },
-            command: Some(cli.command).filter(|command| !command.is_empty()),
-            handoff: match cli.init {
-                true => Handoff::Supervise,
-                false => Handoff::Exec,
-            },
+            until: invocation.until,
+            log: invocation.log,
+            command: Some(invocation.command).filter(|command| !command.is_empty()),
+            handoff: invocation.handoff,
         })
-    }
-}
-
-/// Property tests (in place of a fuzzer, which needs a nightly toolchain):
-/// whatever the command line, parsing ends in options, help, or a one-line
-/// usage error (exit 2), and never panics.
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// Pieces a command line is made of, so that random ones reach deep into the parsers.
-    fn argument() -> impl Strategy<Value = String> {
-        prop_oneof![
-            any::<String>(),
-            "[a-z0-9.:/@%?#\\[\\]_ -]{0,24}",
-            prop::sample::select(vec![
-                "-t",
-                "--timeout",
-                "-i",
-                "--interval",
-                "--connect-timeout",
-                "--any",
-                "-q",
-                "-v",
-                "--log-format",
-                "json",
-                "--http-status",
-                "--ca-cert",
-                "--insecure",
-                "--init",
-                "--",
-                "0",
-                "1.5",
-                "250ms",
-                "1m30s",
-                "99999999999999999999",
-                "200-299,401",
-                "[::1]",
-            ])
-            .prop_map(str::to_owned),
-            (
-                "(tcp|http|https|postgres|mysql|redis|rediss|amqp|mqtt|nats|unix|file|x)://",
-                "[a-z0-9.:/@%\\[\\]-]{0,20}"
-            )
-                .prop_map(|(scheme, rest)| format!("{scheme}{rest}")),
-        ]
-    }
-
-    proptest! {
-        #[test]
-        fn any_command_line_parses_or_is_one_usage_line(args in prop::collection::vec(argument(), 0..8)) {
-            let argv = std::iter::once("waitfor".to_owned()).chain(args).map(OsString::from);
-            match Options::from_args(argv) {
-                Ok(options) => prop_assert!(!options.targets.is_empty()),
-                Err(Error::Help(_)) => {}
-                Err(error @ Error::Usage(_)) => {
-                    prop_assert_eq!(error.exit_code(), 2);
-                    prop_assert!(!error.to_string().contains('\n'), "{}", error);
-                }
-                Err(other) => prop_assert!(false, "unexpected {:?}", other),
-            }
-        }
     }
 }

@@ -13,9 +13,8 @@ use tracing::{debug, error, info, warn};
 
 use super::live::{self, Frame, Row};
 use super::queue::{self, Message};
-use crate::cli::LogFormat;
 use crate::human;
-use crate::options::Log;
+use crate::options::{Log, LogFormat};
 use crate::probe::{Failure, Ready};
 use crate::target::Target;
 

@@ -17,9 +17,8 @@ use tracing_subscriber::prelude::*;
 use tracing_subscriber::registry::LookupSpan;
 
 use super::queue::EventWriter;
-use crate::cli::LogFormat;
 use crate::human;
-use crate::options::{Log, Verbosity};
+use crate::options::{Log, LogFormat, Verbosity};
 
 /// The variable whose `waitfor=LEVEL` directive overrides -q and -v.
 const RUST_LOG: &str = "RUST_LOG";

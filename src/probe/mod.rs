@@ -2,10 +2,25 @@
 //!
 //! Each module owns the options its URL scheme takes (`from_url`) and its one
 //! readiness check (`check`): one attempt that says ready (`Ok`) or why not
-//! (`Failure`). A probe does not retry and does not bound its own time: the
-//! caller in `wait.rs` cuts every attempt off at its deadline, so a probe may
-//! simply await. What the protocol probes share (connect, TLS, bounded reads)
-//! lives in `wire.rs`.
+//! (`Failure`, from `outcome.rs`). A probe does not retry and does not bound
+//! its own time: the caller in `wait.rs` cuts every attempt off at its
+//! deadline, so a probe may simply await. What the protocol probes share
+//! (connect, bounded reads and replies shown shortened) lives in `wire.rs`,
+//! TLS in `tls.rs`; the URL vocabulary (`Url`, `Endpoint`) in `crate::url`.
+//!
+//! # Adding a kind of target
+//! 1. `probe/<kind>.rs`: a `//!` saying what "ready" means and why; a struct
+//!    with `from_url` (refuse what the URL may not carry) and `check`; the
+//!    parsing of the server's reply as a function of bytes, so that
+//!    `fuzz/` can feed it anything (add it to `crate::fuzzing` and a target
+//!    in `fuzz/fuzz_targets/`).
+//! 2. Here: `mod <kind>;`, a variant of [`Probe`] with its arm in
+//!    [`Probe::check`], and a [`Kind`] row in [`KINDS`] (its schemes, its
+//!    form for `--help` and usage errors, how it is built).
+//! 3. Tests: a starter for the real server in `tests/common/servers.rs`, a
+//!    test file section in `tests/servers.rs` (ready, not ready, not this
+//!    protocol), fakes in `tests/fakes.rs` for what the real server can't show.
+//! 4. Docs: the targets table in `README.md` and `../shared/DESIGN.md`.
 
 mod amqp;
 mod file;
@@ -26,24 +41,6 @@ use crate::url::Url;
 pub use http::Statuses;
 pub use outcome::{Failure, Ready};
 pub use tls::Tls;
-
-/// The schemes a TARGET may have, as the usage error lists them.
-const SCHEMES: &[&str] = &[
-    "tcp",
-    "http",
-    "https",
-    "postgres",
-    "postgresql",
-    "mysql",
-    "mariadb",
-    "redis",
-    "rediss",
-    "amqp",
-    "mqtt",
-    "nats",
-    "unix",
-    "file",
-];
 
 /// What the command line says about probing, beyond the targets themselves.
 pub struct Settings {
@@ -68,30 +65,94 @@ pub enum Probe {
     File(file::File),
 }
 
+/// One kind of target: the schemes that name it, how `--help` writes it, and
+/// how its probe is built from a URL. Usage errors and `--help` list the
+/// kinds from [`KINDS`], so a scheme is known exactly where it is listed.
+struct Kind {
+    schemes: &'static [&'static str],
+    form: &'static str,
+    build: fn(&Url, &Settings) -> Result<Probe, String>,
+}
+
+/// Every kind of target, in the order `--help` lists them.
+const KINDS: &[Kind] = &[
+    Kind {
+        schemes: &["tcp"],
+        form: "host:port, [v6addr]:port, tcp://host:port",
+        build: |url, _| Ok(Probe::Tcp(tcp::Tcp::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["http", "https"],
+        form: "http(s)://host[:port]/path",
+        build: |url, settings| {
+            let http = http::Http::from_url(url, &settings.http_statuses, &settings.tls)?;
+            Ok(Probe::Http(http))
+        },
+    },
+    Kind {
+        schemes: &["postgres", "postgresql"],
+        form: "postgres://[user@]host[:5432][/db]",
+        build: |url, _| Ok(Probe::Postgres(postgres::Postgres::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["mysql", "mariadb"],
+        form: "mysql://[user[:password]@]host[:3306]",
+        build: |url, _| Ok(Probe::Mysql(mysql::Mysql::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["redis", "rediss"],
+        form: "redis(s)://[:password@]host[:6379]",
+        build: |url, settings| Ok(Probe::Redis(redis::Redis::from_url(url, &settings.tls)?)),
+    },
+    Kind {
+        schemes: &["amqp"],
+        form: "amqp://[user:password@]host[:5672][/vhost]",
+        build: |url, _| Ok(Probe::Amqp(amqp::Amqp::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["mqtt"],
+        form: "mqtt://host[:1883]",
+        build: |url, _| Ok(Probe::Mqtt(mqtt::Mqtt::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["nats"],
+        form: "nats://host[:4222]",
+        build: |url, _| Ok(Probe::Nats(nats::Nats::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["unix"],
+        form: "unix:///path",
+        build: |url, _| Ok(Probe::Unix(unix::Unix::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["file"],
+        form: "file:///path",
+        build: |url, _| Ok(Probe::File(file::File::from_url(url)?)),
+    },
+];
+
+/// How `--help` writes every kind of target, in order.
+pub fn forms() -> impl Iterator<Item = &'static str> {
+    KINDS.iter().map(|kind| kind.form)
+}
+
 impl Probe {
     pub fn from_url(url: &Url, settings: &Settings) -> Result<Self, String> {
-        Ok(match url.scheme.as_str() {
-            "tcp" => Probe::Tcp(tcp::Tcp::from_url(url)?),
-            "http" | "https" => Probe::Http(http::Http::from_url(
-                url,
-                &settings.http_statuses,
-                &settings.tls,
-            )?),
-            "postgres" | "postgresql" => Probe::Postgres(postgres::Postgres::from_url(url)?),
-            "mysql" | "mariadb" => Probe::Mysql(mysql::Mysql::from_url(url)?),
-            "redis" | "rediss" => Probe::Redis(redis::Redis::from_url(url, &settings.tls)?),
-            "amqp" => Probe::Amqp(amqp::Amqp::from_url(url)?),
-            "mqtt" => Probe::Mqtt(mqtt::Mqtt::from_url(url)?),
-            "nats" => Probe::Nats(nats::Nats::from_url(url)?),
-            "unix" => Probe::Unix(unix::Unix::from_url(url)?),
-            "file" => Probe::File(file::File::from_url(url)?),
-            scheme => {
-                return Err(format!(
+        let scheme = url.scheme.as_str();
+        match KINDS.iter().find(|kind| kind.schemes.contains(&scheme)) {
+            Some(kind) => (kind.build)(url, settings),
+            None => {
+                let schemes: Vec<&str> = KINDS
+                    .iter()
+                    .flat_map(|kind| kind.schemes)
+                    .copied()
+                    .collect();
+                Err(format!(
                     "unknown scheme {scheme:?} (supported: host:port, {}://)",
-                    SCHEMES.join("://, ")
-                ));
+                    schemes.join("://, ")
+                ))
             }
-        })
+        }
     }
 
     /// One attempt at the target.
