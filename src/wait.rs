@@ -81,12 +81,12 @@ pub async fn until_ready(
                 return Err(Error::NotReady { not_ready, total: progress.len() });
             }
             Some(Attempt { index, outcome }) = attempts.recv() => {
-                let target = &mut progress[index];
-                target.attempts += 1;
+                let this = &mut progress[index];
+                this.attempts += 1;
                 match outcome {
                     Ok(ready) => {
-                        target.ready = Some((started.elapsed(), ready));
-                        report.ready(target);
+                        this.ready = Some((started.elapsed(), ready));
+                        report.ready(this);
                         not_ready -= 1;
                         if not_ready == 0 || options.until == Until::AnyReady {
                             report.finish(&progress);
@@ -94,8 +94,8 @@ pub async fn until_ready(
                         }
                     }
                     Err(failure) => {
-                        target.last_failure = Some(failure);
-                        report.attempt_failed(target);
+                        this.last_failure = Some(failure);
+                        report.attempt_failed(this);
                     }
                 }
             }

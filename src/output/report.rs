@@ -25,7 +25,7 @@ const REDRAW_EVERY: Duration = Duration::from_millis(100);
 /// How many targets one line, or the list of those that never got ready, names.
 const NAMED_AT_MOST: usize = 20;
 
-/// Where one target stands.
+/// Where one target stands: written by the waiting loop, read here.
 pub struct Progress<'a> {
     pub target: &'a Target,
     pub attempts: u32,
@@ -59,63 +59,60 @@ impl Report {
         }
     }
 
-    pub fn started(&mut self, progress: &[Progress], timeout: Option<Duration>) {
+    pub fn started(&mut self, targets: &[Progress], timeout: Option<Duration>) {
         let within = match timeout {
             Some(timeout) => format!("up to {}", human::duration(timeout)),
             None => "with no deadline".to_owned(),
         };
         info!(
-            targets = progress.len(),
+            targets = targets.len(),
             timeout_ms = timeout.map(|t| t.as_millis() as u64),
             "waiting {within} for {}",
-            names(
-                progress.iter().map(|p| p.target.to_string()),
-                progress.len()
-            )
+            names(targets.iter().map(|p| p.target.to_string()), targets.len())
         );
-        self.redraw(progress);
+        self.redraw(targets);
     }
 
-    pub fn attempt_failed(&mut self, target: &Progress) {
-        if let Some(failure) = &target.last_failure {
+    pub fn attempt_failed(&mut self, progress: &Progress) {
+        if let Some(failure) = &progress.last_failure {
             debug!(
-                target = %target.target,
-                attempt = target.attempts,
+                target = %progress.target,
+                attempt = progress.attempts,
                 error = %failure,
                 "{}: attempt {} failed: {failure}",
-                target.target,
-                target.attempts
+                progress.target,
+                progress.attempts
             );
         }
     }
 
     /// A target became ready: a line, unless the live status shows it.
-    pub fn ready(&mut self, target: &Progress) {
-        let (Some((after, ready)), false) = (&target.ready, self.live) else {
+    pub fn ready(&mut self, progress: &Progress) {
+        let (Some((after, ready)), false) = (&progress.ready, self.live) else {
             return;
         };
         let note = ready.note.as_deref();
         info!(
-            target = %target.target,
+            target = %progress.target,
             elapsed_ms = after.as_millis() as u64,
-            attempts = target.attempts,
+            attempts = progress.attempts,
             note,
             "{} is ready after {} ({}){}",
-            target.target,
+            progress.target,
             human::duration(*after),
-            human::count(target.attempts, "attempt", "attempts"),
+            human::count(progress.attempts, "attempt", "attempts"),
             note.map(|note| format!(": {note}")).unwrap_or_default()
         );
     }
 
     /// Called every [`Report::tick_period`]: redraws the live status, or says what still blocks.
-    pub fn tick(&mut self, progress: &[Progress], elapsed: Duration) {
+    pub fn tick(&mut self, targets: &[Progress], elapsed: Duration) {
         self.tell_dropped();
         if self.live {
-            self.redraw(progress);
+            self.redraw(targets);
             return;
         }
-        let blocking: Vec<_> = progress.iter().filter(|p| p.ready.is_none()).collect();
+        let blocking: Vec<_> = targets.iter().filter(|p| p.ready.is_none()).collect();
         info!(
             not_ready = blocking.len(),
             elapsed_ms = elapsed.as_millis() as u64,
@@ -132,23 +129,23 @@ impl Report {
 
     /// The deadline passed: a line for each of the first targets that are not
     /// ready, then how many more there are.
-    pub fn timed_out(&mut self, progress: &[Progress], elapsed: Duration) {
-        self.finish(progress);
-        let not_ready: Vec<_> = progress.iter().filter(|p| p.ready.is_none()).collect();
-        for target in not_ready.iter().take(NAMED_AT_MOST) {
+    pub fn timed_out(&mut self, targets: &[Progress], elapsed: Duration) {
+        self.finish(targets);
+        let not_ready: Vec<_> = targets.iter().filter(|p| p.ready.is_none()).collect();
+        for progress in not_ready.iter().take(NAMED_AT_MOST) {
             // A target whose only attempt is still under way has been silent all along.
-            let failure = match &target.last_failure {
+            let failure = match &progress.last_failure {
                 Some(failure) => failure.to_string(),
                 None => format!("no answer within {}", human::duration(elapsed)),
             };
             error!(
-                target = %target.target,
-                attempts = target.attempts,
+                target = %progress.target,
+                attempts = progress.attempts,
                 error = %failure,
                 "{} is not ready after {}: {failure} ({})",
-                target.target,
+                progress.target,
                 human::duration(elapsed),
-                human::count(target.attempts, "attempt", "attempts")
+                human::count(progress.attempts, "attempt", "attempts")
             );
         }
         if let more @ 1.. = not_ready.len().saturating_sub(NAMED_AT_MOST) {
@@ -162,15 +159,15 @@ impl Report {
     }
 
     /// The wait is over: leaves the live status showing the final state.
-    pub fn finish(&mut self, progress: &[Progress]) {
-        self.redraw(progress);
+    pub fn finish(&mut self, targets: &[Progress]) {
+        self.redraw(targets);
         self.live = false;
         self.tell_dropped();
     }
 
-    fn redraw(&self, progress: &[Progress]) {
+    fn redraw(&self, targets: &[Progress]) {
         if self.live {
-            queue::push(Message::Live(frame(progress)));
+            queue::push(Message::Live(frame(targets)));
         }
     }
 
@@ -186,10 +183,10 @@ impl Report {
     }
 }
 
-/// The live status's view of `progress`: waiting targets first.
-fn frame(progress: &[Progress]) -> Frame {
+/// The live status's view of `targets`: waiting targets first.
+fn frame(targets: &[Progress]) -> Frame {
     let (ready, waiting): (Vec<&Progress>, Vec<&Progress>) =
-        progress.iter().partition(|p| p.ready.is_some());
+        targets.iter().partition(|p| p.ready.is_some());
     let rows = waiting
         .iter()
         .chain(&ready)
@@ -215,8 +212,8 @@ fn frame(progress: &[Progress]) -> Frame {
     }
 }
 
-fn last_failure(target: &Progress) -> String {
-    match &target.last_failure {
+fn last_failure(progress: &Progress) -> String {
+    match &progress.last_failure {
         Some(failure) => failure.to_string(),
         None => "no answer yet".to_owned(),
     }
