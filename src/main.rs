@@ -1,25 +1,14 @@
 //! waitfor: hold a program back until the services it needs are ready, then exec it.
 //!
 //! options → wait → hand off. Every way this can end maps to an exit code in
-//! one place, [`error::Error::exit_code`].
+//! one place, [`Error::exit_code`]. The modules are in the library
+//! (`lib.rs`), so that the fuzz targets reach the same code.
 
-mod cli;
-mod deadline;
-mod error;
-mod exec;
-mod human;
-mod options;
-mod output;
-mod probe;
-mod shutdown;
-mod target;
-mod url;
-mod wait;
-
-use error::Error;
-use options::Handoff;
-use output::Report;
-use shutdown::Shutdown;
+use waitfor::error::Error;
+use waitfor::options::Handoff;
+use waitfor::output::{self, Report};
+use waitfor::shutdown::Shutdown;
+use waitfor::{cli, exec, wait};
 
 fn main() {
     let error = match run() {

@@ -9,16 +9,22 @@
 use std::fmt;
 
 use crate::human;
-use crate::probe::{Probe, Settings};
+use crate::probe::{Failure, Probe, Ready, Settings};
 use crate::url::{Url, masked};
 
 /// One dependency to wait for: how to probe it, and how to name it in output.
 #[derive(Clone)]
 pub struct Target {
-    pub probe: Probe,
+    probe: Probe,
     /// The TARGET as given, with any password shown as `***`.
     label: String,
+    /// The password (or token) the TARGET carries, masked in whatever an
+    /// attempt says: a server may echo what it was sent.
+    secret: Option<String>,
 }
+
+/// How long a password must be to be masked in what a server says.
+const MASKED_AT_LEAST: usize = 4;
 
 /// Why a TARGET argument was refused; its message names the argument.
 #[derive(Debug)]
@@ -47,7 +53,24 @@ impl Target {
         }
         let url = Url::split(text).map_err(invalid)?;
         let probe = Probe::from_url(&url, settings).map_err(invalid)?;
-        Ok(Target { probe, label })
+        Ok(Target {
+            probe,
+            label,
+            // A secret of a few characters is found in too many words to mask.
+            secret: url.secret().filter(|secret| secret.len() >= MASKED_AT_LEAST),
+        })
+    }
+
+    /// One attempt at the target; its password never shows in what it says.
+    pub async fn check(&self) -> Result<Ready, Failure> {
+        let outcome = self.probe.check().await;
+        match &self.secret {
+            None => outcome,
+            Some(secret) => match outcome {
+                Ok(ready) => Ok(ready.masked(secret)),
+                Err(failure) => Err(failure.masked(secret)),
+            },
+        }
     }
 }
 

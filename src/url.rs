@@ -88,6 +88,15 @@ impl<'a> Url<'a> {
         })
     }
 
+    /// The password, or a NATS token (`nats://token@host`), that no output may show.
+    pub fn secret(&self) -> Option<String> {
+        match (&self.password, self.scheme.as_str()) {
+            (Some(password), _) => Some(password.clone()),
+            (None, "nats") => self.user.clone(),
+            (None, _) => None,
+        }
+    }
+
     /// The host and port, with `default_port` where the URL names none.
     pub fn endpoint(&self, default_port: Option<u16>) -> Result<Endpoint, String> {
         Endpoint::parse(self.authority, default_port)

@@ -118,7 +118,7 @@ async fn retry(
             // The slot is held for the whole attempt: it stands for its descriptors.
             let _slot = slots.acquire().await;
             let bound = AttemptBound::new(deadline.cap(timing.connect_timeout));
-            bound.run(target.probe.check()).await.unwrap_or_else(|| {
+            bound.run(target.check()).await.unwrap_or_else(|| {
                 Err(Failure::new(format!(
                     "no answer within {}",
                     human::duration(bound.within)

@@ -161,7 +161,7 @@ async fn method_after(wire: &mut Wire, header: Vec<u8>) -> Result<((u16, u16), V
     if header[0] != METHOD_FRAME || header[1..3] != [0, 0] || size < 4 {
         return Err(not_amqp(&header));
     }
-    let body = wire.take(size + 1).await?;
+    let body = wire.take(size.saturating_add(1)).await?;
     if body[size] != FRAME_END {
         return Err(not_amqp(&body));
     }

@@ -1,11 +1,16 @@
 //! What one attempt at a target says: ready (with a note, perhaps), or why not.
 //!
 //! Every probe returns these; the waiting code and the report read them.
+//! Their words often quote what a server sent, so they are made one line of
+//! plain text here, once: a server's newline or terminal escape never
+//! reaches waitfor's output as such, and a long message is shortened.
 
 use std::fmt;
 use std::io;
 
 use nix::errno::Errno;
+
+use crate::human;
 
 /// What an attempt that found the target ready has to add, if anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,7 +22,14 @@ pub struct Ready {
 impl Ready {
     pub fn noted(note: impl Into<String>) -> Self {
         Ready {
-            note: Some(note.into()),
+            note: Some(one_line(note.into())),
+        }
+    }
+
+    /// The same, with every `secret` in the note shown as `***`.
+    pub fn masked(self, secret: &str) -> Self {
+        Ready {
+            note: self.note.map(|note| mask(&note, secret)),
         }
     }
 }
@@ -28,8 +40,36 @@ pub struct Failure(String);
 
 impl Failure {
     pub fn new(reason: impl Into<String>) -> Self {
-        Failure(reason.into())
+        Failure(one_line(reason.into()))
     }
+
+    /// The same, with every `secret` in the reason shown as `***`.
+    pub fn masked(self, secret: &str) -> Self {
+        Failure(mask(&self.0, secret))
+    }
+}
+
+/// `text` with `secret` shown as `***`, also where a server's words were
+/// quoted with escapes (`preview`).
+fn mask(text: &str, secret: &str) -> String {
+    let escaped: String = secret.escape_debug().collect();
+    text.replace(secret, "***").replace(&escaped, "***")
+}
+
+/// `text` with its control characters escaped (`\n`, `\u{1b}`), shortened
+/// to one line's length.
+fn one_line(text: String) -> String {
+    let text = match text.chars().any(char::is_control) {
+        true => text
+            .chars()
+            .map(|c| match c.is_control() {
+                true => c.escape_debug().to_string(),
+                false => c.to_string(),
+            })
+            .collect(),
+        false => text,
+    };
+    human::shortened_line(&text)
 }
 
 impl fmt::Display for Failure {
@@ -52,5 +92,21 @@ pub fn describe(error: &io::Error) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_server_said_is_one_line_of_text() {
+        let failure = Failure::new("the server answered -ERR bad\nnews \u{1b}[2J");
+        assert_eq!(
+            failure.to_string(),
+            "the server answered -ERR bad\\nnews \\u{1b}[2J"
+        );
+        let long = Failure::new("x".repeat(10_000)).to_string();
+        assert!(long.chars().count() < 400, "{long}");
     }
 }

@@ -1,0 +1,132 @@
+//! Entry points for the fuzz targets in `fuzz/` (cargo-fuzz, nightly only):
+//! what a user writes and what a server sends, fed to the very code the
+//! binary runs. Nothing in the binary calls them.
+//!
+//! Each entry point also asserts what must hold for any input: a message is
+//! one line, and a password never shows. A broken promise is a panic, which
+//! is what the fuzzer looks for.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use crate::deadline::AttemptBound;
+use crate::error::Error;
+use crate::probe::{Settings, Tls};
+use crate::target::Target;
+use crate::{cli, human};
+
+/// What `{password}` in a reply target's URL becomes; no output may show it.
+const PASSWORD: &str = "fuzz-Secret-9";
+
+/// A TARGET as written by a user: parsed, or refused in one line that does
+/// not show its password.
+pub fn target(text: &str) {
+    let settings = Settings {
+        http_statuses: Default::default(),
+        tls: Tls::new(None, false).expect("the bundled roots load"),
+    };
+    let shown = match Target::parse(text, &settings) {
+        Ok(target) => target.to_string(),
+        Err(invalid) => invalid.to_string(),
+    };
+    assert!(!shown.contains('\n'), "{shown:?}");
+}
+
+/// A duration as written in `--timeout` and the `WAITFOR_*` variables.
+pub fn duration(text: &str) {
+    if let Err(error) = human::parse_duration(text) {
+        assert!(!error.contains('\n'), "{error:?}");
+    }
+}
+
+/// A whole command line after `waitfor`: options, help, or one usage line.
+pub fn command_line(args: &[String]) {
+    let argv = std::iter::once("waitfor")
+        .chain(args.iter().map(String::as_str))
+        .map(OsString::from);
+    match cli::parse(argv) {
+        Ok(_) | Err(Error::Help(_)) => {}
+        Err(error) => assert!(!error.to_string().contains('\n'), "{error}"),
+    }
+}
+
+/// One attempt of the probe for `url` (with `{port}` where the port goes, and
+/// perhaps `{password}`) against a server on loopback that sends `reply` and then closes its side.
+/// Whatever the bytes, the attempt ends, and its reason or note is one line
+/// without the password.
+pub fn reply(url: &str, reply: &[u8]) {
+    let server = Server::get();
+    let url = url
+        .replace("{port}", &server.port.to_string())
+        .replace("{password}", PASSWORD);
+    let target = Target::parse(
+        &url,
+        &Settings {
+            http_statuses: Default::default(),
+            tls: Tls::new(None, false).expect("the bundled roots load"),
+        },
+    )
+    .expect("the fuzz target's URL is valid");
+    let channels = server
+        .channels
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
+    let (replies, served) = &*channels;
+    replies.send(reply.to_vec()).expect("the server runs");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime starts");
+    let bound = AttemptBound::new(Duration::from_secs(5));
+    let outcome = runtime.block_on(bound.run(target.check()));
+    served.recv().expect("the server runs");
+    let said = match outcome {
+        None => panic!("the attempt did not end though the server closed: {url}"),
+        Some(Ok(ready)) => ready.note.unwrap_or_default(),
+        Some(Err(failure)) => failure.to_string(),
+    };
+    assert!(!said.contains('\n'), "{said:?}");
+    assert!(!said.contains(PASSWORD), "{said:?}");
+}
+
+/// A server on 127.0.0.1 that answers each connection with the next reply.
+struct Server {
+    port: u16,
+    /// The next reply to send, and word that it was sent; one attempt at a time.
+    channels: Mutex<(SyncSender<Vec<u8>>, Receiver<()>)>,
+}
+
+impl Server {
+    fn get() -> &'static Server {
+        static SERVER: OnceLock<Server> = OnceLock::new();
+        SERVER.get_or_init(|| {
+            let listener = TcpListener::bind("127.0.0.1:0").expect("loopback is there");
+            let port = listener.local_addr().expect("bound").port();
+            let (replies, next) = sync_channel::<Vec<u8>>(0);
+            let (done, served) = sync_channel(1);
+            std::thread::spawn(move || {
+                for reply in next {
+                    if let Ok((mut client, _)) = listener.accept() {
+                        let _ = client.write_all(&reply);
+                        let _ = client.shutdown(Shutdown::Write);
+                        // Read what the probe sends until it closes, so that it is never reset.
+                        let _ = client.set_read_timeout(Some(Duration::from_secs(5)));
+                        let _ = std::io::copy(
+                            &mut Read::by_ref(&mut client).take(1 << 20),
+                            &mut std::io::sink(),
+                        );
+                    }
+                    let _ = done.send(());
+                }
+            });
+            Server {
+                port,
+                channels: Mutex::new((replies, served)),
+            }
+        })
+    }
+}

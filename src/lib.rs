@@ -1,0 +1,27 @@
+//! waitfor's modules, for the binary (`main.rs`) and the fuzz targets (`fuzz/`).
+//!
+//! Imports run one way, from the front-ends down to the URL vocabulary
+//! (`scripts/check-imports` holds it in CI):
+//!
+//! ```text
+//! main → cli → options → target → probe → url → human
+//!      → wait → output, deadline, shutdown      → exec → error
+//! ```
+//!
+//! Only what `main.rs` uses is public; the rest stays inside the crate,
+//! where unused code is still an error in CI.
+
+pub mod cli;
+mod deadline;
+pub mod error;
+pub mod exec;
+#[doc(hidden)]
+pub mod fuzzing;
+mod human;
+pub mod options;
+pub mod output;
+mod probe;
+pub mod shutdown;
+mod target;
+mod url;
+pub mod wait;
