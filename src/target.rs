@@ -57,7 +57,9 @@ impl Target {
             probe,
             label,
             // A secret of a few characters is found in too many words to mask.
-            secret: url.secret().filter(|secret| secret.len() >= MASKED_AT_LEAST),
+            secret: url
+                .secret()
+                .filter(|secret| secret.len() >= MASKED_AT_LEAST),
         })
     }
 

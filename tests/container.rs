@@ -159,12 +159,7 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
         secs(60.0),
     );
     assert_eq!(run.code(), 0, "{run:?}");
-    assert!(
-        run.stderr
-            .contains(&format!("127.0.0.1:{port} is ready after")),
-        "{}",
-        run.stderr
-    );
+    run.says(&format!("127.0.0.1:{port} is ready after"));
 
     // COPY --from the image into an app image whose ENTRYPOINT is waitfor ... -- app.
     let app = TempDir::new("app-image");

@@ -7,27 +7,10 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::thread;
 
 use common::*;
-
-/// Reads what the client sends first (a request, a startup message), as much as has come.
-fn read_request(stream: &mut TcpStream) -> Vec<u8> {
-    let mut buffer = vec![0; 4096];
-    stream.set_read_timeout(Some(secs(5.0))).unwrap();
-    let count = stream.read(&mut buffer).unwrap_or(0);
-    buffer.truncate(count);
-    buffer
-}
-
-/// Blocks until the client closes the connection (or 30 s pass).
-fn until_closed(stream: &mut TcpStream) {
-    stream.set_read_timeout(Some(secs(30.0))).unwrap();
-    let mut sink = [0; 1024];
-    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
-}
 
 /// A PostgreSQL ErrorResponse with the given SQLSTATE.
 fn postgres_error(code: &str, message: &str) -> Vec<u8> {
@@ -78,43 +61,27 @@ fn wait_verbose(target: &str) -> Run {
 
 #[test]
 fn postgres_starting_up_is_not_ready_until_it_accepts() {
-    let server = FakeServer::start(|number, mut stream| {
-        let startup = read_request(&mut stream);
+    let server = FakeServer::not_ready_then_ready(
+        3,
+        postgres_error("57P03", "the database system is starting up"),
+        POSTGRES_AUTH_REQUEST.to_vec(),
         // Length, then protocol 3.0.
-        assert_eq!(
-            &startup[4..8],
-            &[0, 3, 0, 0],
-            "a protocol 3.0 StartupMessage"
-        );
-        let reply = match number {
-            0..3 => postgres_error("57P03", "the database system is starting up"),
-            _ => POSTGRES_AUTH_REQUEST.to_vec(),
-        };
-        let _ = stream.write_all(&reply);
-        until_closed(&mut stream);
-    });
+        |startup| {
+            assert_eq!(
+                &startup[4..8],
+                &[0, 3, 0, 0],
+                "a protocol 3.0 StartupMessage"
+            )
+        },
+    );
     let run = wait_verbose(&format!(
         "postgres://app:secret@127.0.0.1:{}/appdb",
         server.port
     ));
     assert_eq!(run.code(), 0, "{run:?}");
-    assert!(
-        run.stderr.contains(
-            "PostgreSQL is not accepting connections yet: the database system is starting up"
-        ),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("is ready after") && run.stderr.contains("(4 attempts)"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains("secret"),
-        "the password never shows: {}",
-        run.stderr
-    );
+    run.says("PostgreSQL is not accepting connections yet: the database system is starting up");
+    run.says("is ready after").says("(4 attempts)");
+    run.never_says("secret");
 }
 
 #[test]
@@ -134,56 +101,37 @@ fn postgres_refusing_a_role_is_still_accepting_connections() {
 
 #[test]
 fn redis_loading_is_not_ready_until_it_pongs() {
-    let server = FakeServer::start(|number, mut stream| {
-        let request = read_request(&mut stream);
-        assert_eq!(request, b"*1\r\n$4\r\nPING\r\n");
-        let reply: &[u8] = match number {
-            0..2 => b"-LOADING Redis is loading the dataset in memory\r\n",
-            _ => b"+PONG\r\n",
-        };
-        let _ = stream.write_all(reply);
-        until_closed(&mut stream);
-    });
+    let server = FakeServer::not_ready_then_ready(
+        2,
+        b"-LOADING Redis is loading the dataset in memory\r\n".to_vec(),
+        b"+PONG\r\n".to_vec(),
+        |request| assert_eq!(request, b"*1\r\n$4\r\nPING\r\n"),
+    );
     let run = wait_verbose(&format!("redis://127.0.0.1:{}", server.port));
     assert_eq!(run.code(), 0, "{run:?}");
-    assert!(
-        run.stderr
-            .contains("Redis is loading its dataset into memory"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("(3 attempts)"), "{}", run.stderr);
+    run.says("Redis is loading its dataset into memory");
+    run.says("(3 attempts)");
 }
 
 #[test]
 fn http_503_is_not_ready_until_200() {
-    let server = FakeServer::start(|number, mut stream| {
-        let request = String::from_utf8(read_request(&mut stream)).unwrap();
-        assert!(
-            request.starts_with("GET /health?deep=1 HTTP/1.1\r\n"),
-            "{request}"
-        );
-        assert!(
-            request
-                .to_ascii_lowercase()
-                .contains("\r\nhost: 127.0.0.1:"),
-            "{request}"
-        );
-        let reply: &[u8] = match number {
-            0..2 => b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n",
-            _ => b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
-        };
-        let _ = stream.write_all(reply);
-        until_closed(&mut stream);
-    });
+    let server = FakeServer::not_ready_then_ready(
+        2,
+        b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\n\r\n".to_vec(),
+        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".to_vec(),
+        |request| {
+            let request = String::from_utf8_lossy(request).to_ascii_lowercase();
+            assert!(
+                request.starts_with("get /health?deep=1 http/1.1\r\n"),
+                "{request}"
+            );
+            assert!(request.contains("\r\nhost: 127.0.0.1:"), "{request}");
+        },
+    );
     let run = wait_verbose(&format!("http://127.0.0.1:{}/health?deep=1", server.port));
     assert_eq!(run.code(), 0, "{run:?}");
-    assert!(
-        run.stderr.contains("answered HTTP 503 Service Unavailable"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("(3 attempts)"), "{}", run.stderr);
+    run.says("answered HTTP 503 Service Unavailable");
+    run.says("(3 attempts)");
 }
 
 #[test]
@@ -348,12 +296,7 @@ fn an_endless_reply_is_cut_off_at_the_size_bound() {
         secs(20.0),
     );
     assert_eq!(run.code(), 124, "{run:?}");
-    assert!(
-        run.stderr
-            .contains("sent more than 65536 bytes without a complete reply"),
-        "{}",
-        run.stderr
-    );
+    run.says("sent more than 65536 bytes without a complete reply");
 }
 
 /// Each scheme's default port: a silent server there is reached (no answer),
@@ -428,16 +371,8 @@ fn passwords_never_appear_in_any_output() {
             secs(20.0),
         );
         assert_eq!(run.code(), 124, "{flags:?}: {run:?}");
-        assert!(
-            run.stderr.contains("redis://app:***@127.0.0.1"),
-            "{flags:?}: {}",
-            run.stderr
-        );
-        assert!(
-            !run.stderr.contains("Sup3rS3cret"),
-            "{flags:?}: {}",
-            run.stderr
-        );
+        run.says("redis://app:***@127.0.0.1");
+        run.never_says("Sup3rS3cret");
     }
     for bad in [
         "redis://app:Sup3rS3cret@127.0.0.1:notaport",
@@ -446,7 +381,7 @@ fn passwords_never_appear_in_any_output() {
     ] {
         let run = run_within(waitfor().arg(bad), secs(20.0));
         assert_eq!(run.code(), 2, "{run:?}");
-        assert!(!run.stderr.contains("Sup3rS3cret"), "{}", run.stderr);
+        run.never_says("Sup3rS3cret");
     }
 }
 

@@ -1,8 +1,9 @@
-//! Every kind of target against the real server, as Debian packages it:
-//! PostgreSQL, MariaDB, Redis (plain, with a password, over TLS), RabbitMQ,
-//! Mosquitto, NATS (plain and with a password), nginx (HTTP and HTTPS), a
-//! unix socket and a file. The servers run on free loopback ports, each in a
-//! process group of its own that is stopped when the test ends.
+//! Every kind of target against the real server, as Debian packages it, a
+//! test per protocol around one fixture ([`starts_late`]): PostgreSQL,
+//! MariaDB, Redis (plain, with a password, over TLS), RabbitMQ, Mosquitto,
+//! NATS (plain and with a password), nginx (HTTP and HTTPS), a unix socket and
+//! a file. The servers run on free loopback ports, each in a process group of
+//! its own that is stopped when the test ends.
 //!
 //! These tests fail, never skip, when a server is missing: `.ci/run` installs them.
 
@@ -24,169 +25,26 @@ fn shown(target: &str) -> String {
     }
 }
 
-/// The targets of one step of the boot, and the servers that step starts.
-struct Step {
-    targets: Vec<String>,
-    start: Box<dyn FnOnce() -> Vec<Service>>,
-}
+/// The kinds whose probes speak a protocol: each is pointed at every other
+/// kind's server and must never count it as ready.
+const PROTOCOLS: &[&str] = &["postgres", "mysql", "redis", "amqp", "mqtt", "nats", "http"];
 
-/// A whole stack boots one server after another while one waitfor waits for
-/// all of it: every target is ready only after its own server started, and
-/// the COMMAND runs only at the end. Then, with everything up, probes pointed
-/// at the wrong server, with the wrong password or without trusting the
-/// certificate are never ready.
-#[test]
-fn every_kind_started_late_one_after_another() {
-    let dir = TempDir::new("servers");
-    let d = dir.0.clone();
-    let certs = certificates(&d);
-    let pg_data = postgres_cluster(&d);
-    let mariadb_data = mariadb_datadir(&d);
-    let [
-        pg,
-        my,
-        redis,
-        redis_auth,
-        rediss,
-        amqp,
-        mqtt,
-        nats,
-        nats_auth,
-        http,
-        https,
-    ] = std::array::from_fn(|_| free_port());
-    let flag = d.join("flag");
-    let nginx_servers = format!(
-        "server {{ listen 127.0.0.1:{http}; location /health {{ return 200 ok; }} }}
-         server {{ listen 127.0.0.1:{https} ssl; ssl_certificate {}; ssl_certificate_key {};
-                  location /health {{ return 200 ok; }} }}",
-        certs.cert.display(),
-        certs.key.display()
-    );
-    let tls_files = [
-        "--tls-cert-file".to_owned(),
-        certs.cert.display().to_string(),
-        "--tls-key-file".to_owned(),
-        certs.key.display().to_string(),
-        "--tls-ca-cert-file".to_owned(),
-        certs.ca.display().to_string(),
-    ];
-
-    let steps: Vec<Step> = vec![
-        Step {
-            targets: vec![
-                format!("postgres://127.0.0.1:{pg}/postgres"),
-                format!("unix://{}/.s.PGSQL.{pg}", pg_data.display()),
-            ],
-            start: Box::new({
-                let (d, pg_data) = (d.clone(), pg_data.clone());
-                move || vec![start_postgres(&d, &pg_data, pg)]
-            }),
-        },
-        Step {
-            targets: vec![
-                format!("mysql://127.0.0.1:{my}"),
-                format!("mariadb://root@localhost:{my}"),
-            ],
-            start: Box::new({
-                let d = d.clone();
-                move || vec![start_mariadb(&d, &mariadb_data, my)]
-            }),
-        },
-        Step {
-            targets: vec![
-                format!("redis://127.0.0.1:{redis}"),
-                format!("redis://[::1]:{redis}"),
-                format!("redis://:s3cret@127.0.0.1:{redis_auth}/0"),
-                // No password given: -NOAUTH is an answer from a running server.
-                format!("redis://127.0.0.1:{redis_auth}"),
-            ],
-            start: Box::new({
-                let d = d.clone();
-                move || {
-                    vec![
-                        start_redis(&d, "redis", redis, &["--bind", "127.0.0.1", "::1"]),
-                        start_redis(&d, "redis-auth", redis_auth, &["--requirepass", "s3cret"]),
-                    ]
-                }
-            }),
-        },
-        Step {
-            targets: vec![format!("rediss://localhost:{rediss}")],
-            start: Box::new({
-                let d = d.clone();
-                move || {
-                    let mut args = vec!["--port", "0", "--tls-port"];
-                    let port = rediss.to_string();
-                    args.push(&port);
-                    args.extend(tls_files.iter().map(String::as_str));
-                    args.extend(["--tls-auth-clients", "no"]);
-                    vec![start_redis(&d, "rediss", 0, &args)]
-                }
-            }),
-        },
-        Step {
-            targets: vec![format!("amqp://guest:guest@127.0.0.1:{amqp}/")],
-            start: Box::new({
-                let d = d.clone();
-                move || start_rabbitmq(&d, amqp).into()
-            }),
-        },
-        Step {
-            targets: vec![format!("mqtt://127.0.0.1:{mqtt}")],
-            start: Box::new({
-                let d = d.clone();
-                move || vec![start_mosquitto(&d, mqtt)]
-            }),
-        },
-        Step {
-            targets: vec![
-                format!("nats://127.0.0.1:{nats}"),
-                format!("nats://app:pa55@127.0.0.1:{nats_auth}"),
-            ],
-            start: Box::new({
-                let d = d.clone();
-                move || {
-                    vec![
-                        start_nats(&d, "nats", nats, &[]),
-                        start_nats(
-                            &d,
-                            "nats-auth",
-                            nats_auth,
-                            &["--user", "app", "--pass", "pa55"],
-                        ),
-                    ]
-                }
-            }),
-        },
-        Step {
-            targets: vec![
-                format!("http://127.0.0.1:{http}/health"),
-                format!("https://localhost:{https}/health"),
-            ],
-            start: Box::new({
-                let d = d.clone();
-                move || vec![start_nginx(&d, "nginx", &nginx_servers)]
-            }),
-        },
-        Step {
-            targets: vec![format!("file://{}", flag.display())],
-            start: Box::new({
-                let flag = flag.clone();
-                move || {
-                    fs::write(&flag, "").unwrap();
-                    Vec::new()
-                }
-            }),
-        },
-    ];
-
-    let all_targets: Vec<String> = steps.iter().flat_map(|s| s.targets.clone()).collect();
+/// The shared fixture: waitfor starts waiting for `targets` before their
+/// servers exist, none is ready until `start` has started them, then each is,
+/// and the COMMAND runs. Then every other protocol's probe pointed at
+/// `port` (this kind's server), and each of `refused` (a wrong password), is
+/// never ready. No password ever shows. Returns the servers, still running.
+fn starts_late(
+    kind: &str,
+    port: u16,
+    targets: &[String],
+    refused: &[String],
+    start: impl FnOnce() -> Vec<Service>,
+) -> Vec<Service> {
     let mut waiting = Running::spawn(
         waitfor()
-            .args(["-t", "300", "-i", "50ms", "--ca-cert"])
-            .arg(&certs.ca)
-            .args(&all_targets)
+            .args(["-t", "300", "-i", "50ms"])
+            .args(targets)
             .args(["--", "echo", "all ready"]),
     );
     waiting.wait_for_line("waiting up to", secs(10.0));
@@ -195,119 +53,222 @@ fn every_kind_started_late_one_after_another() {
         "nothing has started yet: {}",
         waiting.last_lines()
     );
-
-    let mut services = Vec::new();
-    let mut ready_so_far = 0;
-    for step in steps {
-        let started = (step.start)();
-        for target in &step.targets {
-            if !waiting.saw_line(&format!("{} is ready after", shown(target)), secs(60.0)) {
-                let logs: Vec<String> = started.iter().map(Service::log_tail).collect();
-                panic!(
-                    "{target} never got ready; waitfor said:\n{}\n{}",
-                    waiting.last_lines(),
-                    logs.join("\n")
-                );
-            }
+    let services = start();
+    for target in targets {
+        if !waiting.saw_line(&format!("{} is ready after", shown(target)), secs(90.0)) {
+            let logs: Vec<String> = services.iter().map(Service::log_tail).collect();
+            panic!(
+                "{target} never got ready; waitfor said:\n{}\n{}",
+                waiting.last_lines(),
+                logs.join("\n")
+            );
         }
-        ready_so_far += step.targets.len();
-        let ready = waiting
-            .seen
-            .iter()
-            .filter(|l| l.contains("is ready after"))
-            .count();
-        assert_eq!(
-            ready,
-            ready_so_far,
-            "a target got ready before its server started: {}",
-            waiting.last_lines()
-        );
-        services.extend(started);
     }
-    let exit = waiting.wait(secs(30.0));
-    assert_eq!(exit.code(), Some(0), "{}", waiting.last_lines());
+    assert_eq!(
+        waiting.wait(secs(30.0)).code(),
+        Some(0),
+        "{}",
+        waiting.last_lines()
+    );
     let mut stdout = String::new();
     std::io::Read::read_to_string(&mut waiting.child.stdout.take().unwrap(), &mut stdout).unwrap();
     assert_eq!(stdout, "all ready\n");
-    assert!(
-        waiting
-            .seen
-            .iter()
-            .all(|l| !l.contains("s3cret") && !l.contains("pa55")),
-        "{:?}",
-        waiting.seen
-    );
+    for line in &waiting.seen {
+        for target in targets {
+            if let Some(password) = password(target) {
+                // guest:guest: the user name may show, and it is the password too.
+                let shown_alone = !target.contains(&format!("{password}:"));
+                assert!(!line.contains(&format!(":{password}@")), "{line}");
+                assert!(!(shown_alone && line.contains(password)), "{line}");
+            }
+        }
+    }
 
-    // With everything up: each probe pointed at another protocol, or with the
-    // wrong password, is never ready.
-    let wrong = [
-        format!("postgres://127.0.0.1:{redis}"),
-        format!("postgres://127.0.0.1:{my}"),
-        format!("mysql://127.0.0.1:{nats}"),
-        format!("mysql://127.0.0.1:{pg}"),
-        format!("redis://127.0.0.1:{pg}"),
-        format!("redis://127.0.0.1:{http}"),
-        format!("redis://:wrong@127.0.0.1:{redis_auth}"),
-        format!("amqp://127.0.0.1:{http}"),
-        format!("amqp://127.0.0.1:{redis}"),
-        format!("mqtt://127.0.0.1:{redis}"),
-        format!("mqtt://127.0.0.1:{amqp}"),
-        format!("nats://127.0.0.1:{my}"),
-        format!("nats://app:wrong@127.0.0.1:{nats_auth}"),
-        format!("http://127.0.0.1:{mqtt}/"),
-        format!("http://127.0.0.1:{redis}/"),
-        format!("https://127.0.0.1:{http}/health"),
-    ];
+    let mut wrong: Vec<String> = PROTOCOLS
+        .iter()
+        .filter(|other| **other != kind)
+        .map(|other| format!("{other}://127.0.0.1:{port}/"))
+        .collect();
+    wrong.extend_from_slice(refused);
     let run = run_within(
         waitfor()
-            .args(["-t", "3s", "--connect-timeout", "1s", "--ca-cert"])
-            .arg(&certs.ca)
+            .args(["-t", "3s", "--connect-timeout", "1s"])
             .args(&wrong),
         secs(30.0),
     );
     assert_eq!(run.code(), 124, "{run:?}");
     for target in &wrong {
-        assert!(
-            run.stderr
-                .contains(&format!("{} is not ready", shown(target))),
-            "{target} should never be ready:\n{}",
-            run.stderr
-        );
+        run.says(&format!("{} is not ready", shown(target)));
     }
-    assert!(
-        !run.stderr.contains("wrong@"),
-        "passwords are masked: {}",
-        run.stderr
-    );
+    for password in refused.iter().filter_map(|target| password(target)) {
+        run.never_says(password);
+    }
+    services
+}
 
-    // TLS: not trusted without the CA, ready with it or with --insecure.
-    let secure = format!("https://localhost:{https}/health");
-    let run = run_within(waitfor().args(["-t", "1s", &secure]), secs(30.0));
-    assert_eq!(run.code(), 124, "{run:?}");
-    assert!(
-        run.stderr
-            .contains("TLS handshake failed: the certificate's issuer is not trusted"),
-        "{}",
-        run.stderr
+/// The password of a `scheme://user:password@host` target.
+fn password(target: &str) -> Option<&str> {
+    let userinfo = target.split_once("://")?.1.split_once('@')?.0;
+    Some(userinfo.split_once(':')?.1).filter(|password| !password.is_empty())
+}
+
+#[test]
+fn postgres_and_its_unix_socket() {
+    let dir = TempDir::new("postgres");
+    let (d, port) = (dir.0.clone(), free_port());
+    let data = postgres_cluster(&d);
+    let targets = [
+        format!("postgres://127.0.0.1:{port}/postgres"),
+        format!("unix://{}/.s.PGSQL.{port}", data.display()),
+    ];
+    starts_late("postgres", port, &targets, &[], || {
+        vec![start_postgres(&d, &data, port)]
+    });
+}
+
+#[test]
+fn mariadb() {
+    let dir = TempDir::new("mariadb");
+    let (d, port) = (dir.0.clone(), free_port());
+    let data = mariadb_datadir(&d);
+    let targets = [
+        format!("mysql://127.0.0.1:{port}"),
+        format!("mariadb://root@localhost:{port}"),
+    ];
+    starts_late("mysql", port, &targets, &[], || {
+        vec![start_mariadb(&d, &data, port)]
+    });
+}
+
+#[test]
+fn redis_plain_on_both_loopbacks_and_with_a_password() {
+    let dir = TempDir::new("redis");
+    let (d, port, auth) = (dir.0.clone(), free_port(), free_port());
+    let targets = [
+        format!("redis://127.0.0.1:{port}"),
+        format!("redis://[::1]:{port}"),
+        format!("redis://:s3cret@127.0.0.1:{auth}/0"),
+        // No password given: -NOAUTH is an answer from a running server.
+        format!("redis://127.0.0.1:{auth}"),
+    ];
+    let refused = [format!("redis://:wrong@127.0.0.1:{auth}")];
+    starts_late("redis", port, &targets, &refused, || {
+        vec![
+            start_redis(&d, "redis", port, &["--bind", "127.0.0.1", "::1"]),
+            start_redis(&d, "redis-auth", auth, &["--requirepass", "s3cret"]),
+        ]
+    });
+}
+
+#[test]
+fn rabbitmq_with_a_login() {
+    let dir = TempDir::new("rabbitmq");
+    let (d, port) = (dir.0.clone(), free_port());
+    let targets = [format!("amqp://guest:guest@127.0.0.1:{port}/")];
+    let refused = [format!("amqp://guest:wrong@127.0.0.1:{port}/")];
+    starts_late("amqp", port, &targets, &refused, || {
+        start_rabbitmq(&d, port).into()
+    });
+}
+
+#[test]
+fn mosquitto() {
+    let dir = TempDir::new("mosquitto");
+    let (d, port) = (dir.0.clone(), free_port());
+    let targets = [format!("mqtt://127.0.0.1:{port}")];
+    starts_late("mqtt", port, &targets, &[], || {
+        vec![start_mosquitto(&d, port)]
+    });
+}
+
+#[test]
+fn nats_plain_and_with_a_password() {
+    let dir = TempDir::new("nats");
+    let (d, port, auth) = (dir.0.clone(), free_port(), free_port());
+    let targets = [
+        format!("nats://127.0.0.1:{port}"),
+        format!("nats://app:pa55@127.0.0.1:{auth}"),
+    ];
+    let refused = [format!("nats://app:wrong@127.0.0.1:{auth}")];
+    starts_late("nats", port, &targets, &refused, || {
+        vec![
+            start_nats(&d, "nats", port, &[]),
+            start_nats(&d, "nats-auth", auth, &["--user", "app", "--pass", "pa55"]),
+        ]
+    });
+}
+
+#[test]
+fn nginx_http_and_a_file() {
+    let dir = TempDir::new("nginx");
+    let (d, port) = (dir.0.clone(), free_port());
+    let flag = d.join("flag");
+    let targets = [
+        format!("http://127.0.0.1:{port}/health"),
+        format!("file://{}", flag.display()),
+    ];
+    // Plain HTTP is not TLS: an https:// probe at it is never ready either.
+    let refused = [format!("https://127.0.0.1:{port}/health")];
+    starts_late("http", port, &targets, &refused, || {
+        fs::write(&flag, "").unwrap();
+        vec![start_nginx(
+            &d,
+            "nginx",
+            &format!("server {{ listen 127.0.0.1:{port}; location /health {{ return 200 ok; }} }}"),
+        )]
+    });
+}
+
+/// TLS with certificates as `openssl req -x509` makes them: not trusted
+/// without `--ca-cert`, ready with it (by name and by IP address) or with
+/// `--insecure`; rediss the same way.
+#[test]
+fn https_and_rediss_trust_the_ca_they_are_given() {
+    let dir = TempDir::new("tls");
+    let d = dir.0.clone();
+    let certs = certificates(&d);
+    let (https, rediss) = (free_port(), free_port());
+    let _nginx = start_nginx(
+        &d,
+        "nginx",
+        &format!(
+            "server {{ listen 127.0.0.1:{https} ssl; ssl_certificate {}; ssl_certificate_key {};
+                      location /health {{ return 200 ok; }} }}",
+            certs.cert.display(),
+            certs.key.display()
+        ),
     );
-    let run = run_within(
-        waitfor().args(["-t", "5s", "--insecure", &secure]),
-        secs(30.0),
-    );
-    assert_eq!(run.code(), 0, "{run:?}");
+    let port = rediss.to_string();
+    let mut args = vec!["--port", "0", "--tls-port", &port];
+    let files = [&certs.cert, &certs.key, &certs.ca].map(|f| f.display().to_string());
+    args.extend(["--tls-cert-file", &files[0], "--tls-key-file", &files[1]]);
+    args.extend(["--tls-ca-cert-file", &files[2], "--tls-auth-clients", "no"]);
+    let _redis = start_redis(&d, "rediss", 0, &args);
+    let secure = [
+        format!("https://localhost:{https}/health"),
+        format!("https://127.0.0.1:{https}/health"),
+        format!("rediss://localhost:{rediss}"),
+    ];
     let run = run_within(
         waitfor()
-            .args(["-t", "5s", "--ca-cert"])
+            .args(["-t", "60", "--ca-cert"])
             .arg(&certs.ca)
-            .arg(format!("https://127.0.0.1:{https}/health")),
-        secs(30.0),
+            .args(&secure),
+        secs(90.0),
     );
     assert_eq!(
         run.code(),
         0,
-        "the certificate's IP address is verified too: {run:?}"
+        "the name and the IP address are verified: {run:?}"
     );
-    drop(services);
+    let run = run_within(waitfor().args(["-t", "1s"]).args(&secure), secs(30.0));
+    assert_eq!(run.code(), 124, "{run:?}");
+    run.says("TLS handshake failed: the certificate's issuer is not trusted");
+    let run = run_within(
+        waitfor().args(["-t", "5s", "--insecure"]).args(&secure),
+        secs(30.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
 }
 
 /// nginx in front of an upstream that is not up yet answers 502: not ready

@@ -10,8 +10,8 @@
 pub mod namespace;
 pub mod servers;
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpListener};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::mpsc;
@@ -47,6 +47,22 @@ pub fn waitfor() -> Command {
     command
 }
 
+/// Reads what the client sends first (a request, a startup message), as much as has come.
+pub fn read_request(stream: &mut TcpStream) -> Vec<u8> {
+    let mut buffer = vec![0; 4096];
+    stream.set_read_timeout(Some(secs(5.0))).unwrap();
+    let count = stream.read(&mut buffer).unwrap_or(0);
+    buffer.truncate(count);
+    buffer
+}
+
+/// Blocks until the client closes the connection (or 30 s pass).
+pub fn until_closed(stream: &mut TcpStream) {
+    stream.set_read_timeout(Some(secs(30.0))).unwrap();
+    let mut sink = [0; 1024];
+    while matches!(stream.read(&mut sink), Ok(n) if n > 0) {}
+}
+
 /// How a finished run ended and what it printed.
 #[derive(Debug)]
 pub struct Run {
@@ -61,6 +77,28 @@ impl Run {
         self.status
             .code()
             .unwrap_or_else(|| panic!("ended by a signal: {self:?}"))
+    }
+
+    /// Asserts that stderr contains `text`; shows all of stderr if not.
+    #[track_caller]
+    pub fn says(&self, text: &str) -> &Self {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts that stderr does not contain `text` (a password, a panic).
+    #[track_caller]
+    pub fn never_says(&self, text: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(text),
+            "stderr has {text:?}:\n{}",
+            self.stderr
+        );
+        self
     }
 }
 
@@ -350,6 +388,22 @@ pub struct FakeServer {
 }
 
 impl FakeServer {
+    /// Answers the first `times` connections with `not_ready` and every later
+    /// one with `ready`, after `request` has looked at what the client sent first.
+    pub fn not_ready_then_ready(
+        times: usize,
+        not_ready: Vec<u8>,
+        ready: Vec<u8>,
+        request: impl Fn(&[u8]) + Send + Sync + 'static,
+    ) -> Self {
+        Self::start(move |number, mut stream| {
+            request(&read_request(&mut stream));
+            let reply = if number < times { &not_ready } else { &ready };
+            let _ = stream.write_all(reply);
+            until_closed(&mut stream);
+        })
+    }
+
     pub fn start(serve: impl Fn(usize, std::net::TcpStream) + Send + Sync + 'static) -> Self {
         Self::start_on(([127, 0, 0, 1], free_port()).into(), serve)
     }
