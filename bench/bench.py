@@ -365,9 +365,15 @@ def plot(latency, path):
     figure.savefig(path, dpi=110)
 
 
+def describe(machine):
+    return f"{machine['date']} on {machine['cpu']}, {machine['cores']} cores, {machine['kernel']}"
+
+
 def markdown(results, machine):
-    lines = [f"Measured {machine['date']} on {machine['cpu']}, {machine['cores']} cores, "
-             f"{machine['kernel']}; `bench/run`.", ""]
+    lines = [f"Measured {describe(machine)}; `bench/run`."]
+    for step, where in results.get("remeasured", {}).items():
+        lines.append(f"`{step}` measured again {describe(where)}; `bench/run --only {step}`.")
+    lines.append("")
     lines += ["**Fast path** (dependency already listening → `true` done), "
               f"{results['trials']['fast']} trials each:", "",
               "| tool | median ms | p90 ms | peak RSS KiB (GNU time %M) |", "| --- | ---: | ---: | ---: |"]
@@ -426,7 +432,8 @@ def main():
     results = {"trials": {"fast": args.trials, "latency": args.latency_trials}}
     if args.only:
         results = json.loads((out / "latest.json").read_text())
-        results.pop("machine")
+        # The steps not measured again keep the machine and date they were measured on.
+        measured_on = results.pop("machine")
     steps = [
         ("fast_path", lambda: fast_path(fast_tools, args.trials)),
         ("detection_latency", lambda: detection_latency(waiting_tools, args.latency_trials)),
@@ -446,6 +453,9 @@ def main():
                "cores": os.cpu_count(),
                "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                             if l.startswith("model name")), platform.machine())}
+    if args.only:
+        results.setdefault("remeasured", {}).update({step: machine for step in args.only})
+        machine = measured_on
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps({"machine": machine, **results}, indent=2))
     (out / "latest.md").write_text(markdown(results, machine))
