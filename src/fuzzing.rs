@@ -16,7 +16,7 @@ use std::time::Duration;
 use crate::deadline::AttemptBound;
 use crate::error::Error;
 use crate::probe::{Settings, Tls};
-use crate::target::Target;
+use crate::target::{InvalidTarget, Target};
 use crate::{cli, human};
 
 /// What `{password}` in a reply target's URL becomes; no output may show it.
@@ -25,11 +25,7 @@ const PASSWORD: &str = "fuzz-Secret-9";
 /// A TARGET as written by a user: parsed, or refused in one line that does
 /// not show its password.
 pub fn target(text: &str) {
-    let settings = Settings {
-        http_statuses: Default::default(),
-        tls: Tls::new(None, false).expect("the bundled roots load"),
-    };
-    let shown = match Target::parse(text, &settings) {
+    let shown = match parse(text) {
         Ok(target) => target.to_string(),
         Err(invalid) => invalid.to_string(),
     };
@@ -63,14 +59,7 @@ pub fn reply(url: &str, reply: &[u8]) {
     let url = url
         .replace("{port}", &server.port.to_string())
         .replace("{password}", PASSWORD);
-    let target = Target::parse(
-        &url,
-        &Settings {
-            http_statuses: Default::default(),
-            tls: Tls::new(None, false).expect("the bundled roots load"),
-        },
-    )
-    .expect("the fuzz target's URL is valid");
+    let target = parse(&url).expect("the fuzz target's URL is valid");
     let channels = server
         .channels
         .lock()
@@ -91,6 +80,18 @@ pub fn reply(url: &str, reply: &[u8]) {
     };
     assert!(!said.contains('\n'), "{said:?}");
     assert!(!said.contains(PASSWORD), "{said:?}");
+}
+
+/// The defaults of the command line, made once: loading the bundled roots
+/// on every input would be most of the work.
+fn parse(text: &str) -> Result<Target, InvalidTarget> {
+    thread_local! {
+        static SETTINGS: Settings = Settings {
+            http_statuses: Default::default(),
+            tls: Tls::new(None, false).expect("the bundled roots load"),
+        };
+    }
+    SETTINGS.with(|settings| Target::parse(text, settings))
 }
 
 /// A server on 127.0.0.1 that answers each connection with the next reply.

@@ -61,6 +61,18 @@ fn cut(text: &str, (head, tail): (usize, usize)) -> String {
     format!("{start}…{end} ({} bytes in all)", text.len())
 }
 
+/// `text` with its control characters escaped (`\n`, `\u{1b}`), so that
+/// what a user or a server wrote stays on one line and never drives the
+/// terminal.
+pub fn escaped(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_debug().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
 /// A humantime duration (`250ms`, `1m30s`), or a bare number of seconds as in wait-for-it.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let shown = shortened(text);

@@ -43,7 +43,7 @@ impl std::error::Error for InvalidTarget {}
 
 impl Target {
     pub fn parse(text: &str, settings: &Settings) -> Result<Self, InvalidTarget> {
-        let label = human::shortened(&masked(text));
+        let label = human::shortened(&human::escaped(&masked(text)));
         let invalid = |reason: String| InvalidTarget {
             target: label.clone(),
             reason,
@@ -87,6 +87,17 @@ mod tests {
     use super::*;
     use crate::probe::Tls;
     use proptest::prelude::*;
+
+    /// Found by fuzzing: a path with a newline made a label of two lines.
+    #[test]
+    fn a_label_is_one_line() {
+        let settings = Settings {
+            http_statuses: Default::default(),
+            tls: Tls::new(None, false).unwrap(),
+        };
+        let target = Target::parse("file:///tmp/a\nb\u{1b}[2J", &settings).unwrap();
+        assert_eq!(target.to_string(), "file:///tmp/a\\nb\\u{1b}[2J");
+    }
 
     proptest! {
         /// Whatever follows it, a password is never in a target's label or error.

@@ -10,17 +10,19 @@
 //!
 //! # Adding a kind of target
 //! 1. `probe/<kind>.rs`: a `//!` saying what "ready" means and why; a struct
-//!    with `from_url` (refuse what the URL may not carry) and `check`; the
-//!    parsing of the server's reply as a function of bytes, so that
-//!    `fuzz/` can feed it anything (add it to `crate::fuzzing` and a target
-//!    in `fuzz/fuzz_targets/`).
+//!    with `from_url` (refuse what the URL may not carry) and `check` (one
+//!    attempt, reading through `wire.rs` so every reply is bounded).
 //! 2. Here: `mod <kind>;`, a variant of [`Probe`] with its arm in
 //!    [`Probe::check`], and a [`Kind`] row in [`KINDS`] (its schemes, its
 //!    form for `--help` and usage errors, how it is built).
-//! 3. Tests: a starter for the real server in `tests/common/servers.rs`, a
-//!    test file section in `tests/servers.rs` (ready, not ready, not this
-//!    protocol), fakes in `tests/fakes.rs` for what the real server can't show.
-//! 4. Docs: the targets table in `README.md` and `../shared/DESIGN.md`.
+//! 3. Tests: a starter for the real server in `tests/common/servers.rs` and a
+//!    test in `tests/servers.rs` around its `starts_late` fixture (add the
+//!    scheme to `PROTOCOLS` there if it speaks first or answers bytes); fakes
+//!    in `tests/fakes.rs` for what the real server can't be made to show.
+//! 4. Fuzzing: `fuzz/fuzz_targets/reply_<kind>.rs` (a `[[bin]]` in
+//!    `fuzz/Cargo.toml`) passing its URL to `crate::fuzzing::reply`, and a
+//!    few real replies as seeds in `fuzz/seeds/reply_<kind>/`.
+//! 5. Docs: the targets table in `README.md` and `../shared/DESIGN.md`.
 
 mod amqp;
 mod file;

@@ -56,20 +56,9 @@ fn mask(text: &str, secret: &str) -> String {
     text.replace(secret, "***").replace(&escaped, "***")
 }
 
-/// `text` with its control characters escaped (`\n`, `\u{1b}`), shortened
-/// to one line's length.
+/// `text` as one line: control characters escaped, shortened.
 fn one_line(text: String) -> String {
-    let text = match text.chars().any(char::is_control) {
-        true => text
-            .chars()
-            .map(|c| match c.is_control() {
-                true => c.escape_debug().to_string(),
-                false => c.to_string(),
-            })
-            .collect(),
-        false => text,
-    };
-    human::shortened_line(&text)
+    human::shortened_line(&human::escaped(&text))
 }
 
 impl fmt::Display for Failure {
