@@ -3,7 +3,7 @@
 //! exec replaces waitfor with the COMMAND, as if it had been started directly:
 //! same PID, same stdio, same environment. `--init` instead runs it as a child
 //! and stays as a minimal init, as tini does: the signals a process is sent
-//! from outside ([`FORWARDED`]; not the realtime ones) are forwarded to the
+//! from outside (`FORWARDED`; not the realtime ones) are forwarded to the
 //! child, every zombie is reaped, and waitfor exits with the child's status. Either way the COMMAND starts with a clean signal state and
 //! none of waitfor's descriptors (every descriptor Rust and tokio open is
 //! close-on-exec, so only the signal state needs undoing here).

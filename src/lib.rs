@@ -4,8 +4,9 @@
 //! (`scripts/check-imports` holds it in CI):
 //!
 //! ```text
-//! main → cli → options → target → probe → url → human
-//!      → wait → output, deadline, shutdown      → exec → error
+//! main ─┬─ cli ── options ── target ── probe ── url ── human
+//!       ├─ wait ── output, deadline, shutdown (and options, target, probe)
+//!       └─ exec ── error
 //! ```
 //!
 //! Only what `main.rs` uses is public; the rest stays inside the crate,

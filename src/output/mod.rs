@@ -27,7 +27,7 @@ pub fn line(text: &str) {
     queue::push(queue::Message::Text(format!("{text}\n").into_bytes()));
 }
 
-/// Writes what is queued, waiting at most [`LAST_LINES_WITHIN`].
+/// Writes what is queued, waiting at most `LAST_LINES_WITHIN`.
 pub fn flush() {
     queue::flush(LAST_LINES_WITHIN);
 }
