@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use crate::deadline::AttemptBound;
 use crate::error::Error;
-use crate::probe::{Settings, Tls};
+use crate::probe::Settings;
 use crate::target::{InvalidTarget, Target};
 use crate::{cli, human};
 
@@ -82,14 +82,12 @@ pub fn reply(url: &str, reply: &[u8]) {
     assert!(!said.contains(PASSWORD), "{said:?}");
 }
 
-/// The defaults of the command line, made once: loading the bundled roots
-/// on every input would be most of the work.
+/// A TARGET parsed with the command line's defaults, kept for the thread:
+/// the TLS connector they share (the bundled roots) is built once, not for
+/// every input.
 fn parse(text: &str) -> Result<Target, InvalidTarget> {
     thread_local! {
-        static SETTINGS: Settings = Settings {
-            http_statuses: Default::default(),
-            tls: Tls::new(None, false).expect("the bundled roots load"),
-        };
+        static SETTINGS: Settings = Settings::default();
     }
     SETTINGS.with(|settings| Target::parse(text, settings))
 }

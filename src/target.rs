@@ -85,16 +85,12 @@ impl fmt::Display for Target {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::Tls;
     use proptest::prelude::*;
 
     /// Found by fuzzing: a path with a newline made a label of two lines.
     #[test]
     fn a_label_is_one_line() {
-        let settings = Settings {
-            http_statuses: Default::default(),
-            tls: Tls::new(None, false).unwrap(),
-        };
+        let settings = Settings::default();
         let target = Target::parse("file:///tmp/a\nb\u{1b}[2J", &settings).unwrap();
         assert_eq!(target.to_string(), "file:///tmp/a\\nb\\u{1b}[2J");
     }
@@ -109,7 +105,7 @@ mod tests {
             rest in "[a-z0-9.:/@%?#\\[\\]-]{0,24}",
         ) {
             prop_assume!(!rest.contains("PW"));
-            let settings = Settings { http_statuses: Default::default(), tls: Tls::new(None, false).unwrap() };
+            let settings = Settings::default();
             let text = format!("{scheme}://{user}:{password}@{rest}");
             let shown = match Target::parse(&text, &settings) {
                 Ok(target) => target.to_string(),

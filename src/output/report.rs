@@ -231,14 +231,11 @@ fn names(items: impl Iterator<Item = String>, count: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::{Settings, Tls};
+    use crate::probe::Settings;
 
     #[test]
     fn the_live_status_shows_what_a_probe_noted() {
-        let settings = Settings {
-            http_statuses: Default::default(),
-            tls: Tls::new(None, false).unwrap(),
-        };
+        let settings = Settings::default();
         let target = Target::parse("redis://cache", &settings).unwrap();
         let progress = [Progress {
             target: &target,

@@ -45,6 +45,7 @@ pub use outcome::{Failure, Ready};
 pub use tls::Tls;
 
 /// What the command line says about probing, beyond the targets themselves.
+#[derive(Default)]
 pub struct Settings {
     /// The statuses that make an http(s) target ready (`--http-status`).
     pub http_statuses: Statuses,

@@ -40,6 +40,17 @@ pub struct Tls {
     connector: OnceCell<TlsConnector>,
 }
 
+/// The bundled web roots, verified: TLS as it is when no option is given.
+impl Default for Tls {
+    fn default() -> Self {
+        Tls {
+            extra_roots: Vec::new(),
+            insecure: false,
+            connector: OnceCell::new(),
+        }
+    }
+}
+
 impl Tls {
     /// Reads `--ca-cert` now, so a bad file is a usage error before anything runs.
     pub fn new(ca_cert: Option<&Path>, insecure: bool) -> Result<Self, String> {
