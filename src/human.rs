@@ -65,12 +65,14 @@ fn cut(text: &str, (head, tail): (usize, usize)) -> String {
 /// what a user or a server wrote stays on one line and never drives the
 /// terminal.
 pub fn escaped(text: &str) -> String {
-    text.chars()
-        .map(|c| match c.is_control() {
-            true => c.escape_debug().to_string(),
-            false => c.to_string(),
-        })
-        .collect()
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c.is_control() {
+            true => escaped.extend(c.escape_debug()),
+            false => escaped.push(c),
+        }
+    }
+    escaped
 }
 
 /// A humantime duration (`250ms`, `1m30s`), or a bare number of seconds as in wait-for-it.

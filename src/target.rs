@@ -63,15 +63,13 @@ impl Target {
         })
     }
 
-    /// One attempt at the target; its password never shows in what it says.
+    /// One attempt at the target, in the words output shows: its password
+    /// masked (a server may echo what it was sent), long messages shortened.
     pub async fn check(&self) -> Result<Ready, Failure> {
-        let outcome = self.probe.check().await;
-        match &self.secret {
-            None => outcome,
-            Some(secret) => match outcome {
-                Ok(ready) => Ok(ready.masked(secret)),
-                Err(failure) => Err(failure.masked(secret)),
-            },
+        let secret = self.secret.as_deref();
+        match self.probe.check().await {
+            Ok(ready) => Ok(ready.shown(secret)),
+            Err(failure) => Err(failure.shown(secret)),
         }
     }
 }

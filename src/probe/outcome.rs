@@ -1,9 +1,11 @@
 //! What one attempt at a target says: ready (with a note, perhaps), or why not.
 //!
 //! Every probe returns these; the waiting code and the report read them.
-//! Their words often quote what a server sent, so they are made one line of
-//! plain text here, once: a server's newline or terminal escape never
-//! reaches waitfor's output as such, and a long message is shortened.
+//! Their words often quote what a server sent, so they are made plain text
+//! when made: a server's newline or terminal escape never reaches waitfor's
+//! output as such. [`Failure::shown`] then masks the target's password and
+//! shortens a long message, in that order, so no part of a password survives
+//! a cut.
 
 use std::fmt;
 use std::io;
@@ -22,14 +24,14 @@ pub struct Ready {
 impl Ready {
     pub fn noted(note: impl Into<String>) -> Self {
         Ready {
-            note: Some(one_line(note.into())),
+            note: Some(human::escaped(&note.into())),
         }
     }
 
-    /// The same, with every `secret` in the note shown as `***`.
-    pub fn masked(self, secret: &str) -> Self {
+    /// The note as output shows it: `secret` masked, then shortened.
+    pub fn shown(self, secret: Option<&str>) -> Self {
         Ready {
-            note: self.note.map(|note| mask(&note, secret)),
+            note: self.note.map(|note| shown(&note, secret)),
         }
     }
 }
@@ -40,25 +42,25 @@ pub struct Failure(String);
 
 impl Failure {
     pub fn new(reason: impl Into<String>) -> Self {
-        Failure(one_line(reason.into()))
+        Failure(human::escaped(&reason.into()))
     }
 
-    /// The same, with every `secret` in the reason shown as `***`.
-    pub fn masked(self, secret: &str) -> Self {
-        Failure(mask(&self.0, secret))
+    /// The reason as output shows it: `secret` masked, then shortened.
+    pub fn shown(self, secret: Option<&str>) -> Self {
+        Failure(shown(&self.0, secret))
     }
 }
 
-/// `text` with `secret` shown as `***`, also where a server's words were
-/// quoted with escapes (`preview`).
-fn mask(text: &str, secret: &str) -> String {
-    let escaped: String = secret.escape_debug().collect();
-    text.replace(secret, "***").replace(&escaped, "***")
-}
-
-/// `text` as one line: control characters escaped, shortened.
-fn one_line(text: String) -> String {
-    human::shortened_line(&human::escaped(&text))
+/// `text` with `secret` shown as `***` (also where a server's words were
+/// quoted with escapes, as `preview` does), then shortened to one line's length.
+fn shown(text: &str, secret: Option<&str>) -> String {
+    match secret {
+        Some(secret) => {
+            let escaped: String = secret.escape_debug().collect();
+            human::shortened_line(&text.replace(secret, "***").replace(&escaped, "***"))
+        }
+        None => human::shortened_line(text),
+    }
 }
 
 impl fmt::Display for Failure {
@@ -95,7 +97,21 @@ mod tests {
             failure.to_string(),
             "the server answered -ERR bad\\nnews \\u{1b}[2J"
         );
-        let long = Failure::new("x".repeat(10_000)).to_string();
+        let long = Failure::new("x".repeat(10_000)).shown(None).to_string();
         assert!(long.chars().count() < 400, "{long}");
+    }
+
+    /// The password is masked before the message is cut, so no part of it is left at the cut.
+    #[test]
+    fn a_password_is_masked_before_a_long_message_is_cut() {
+        let secret = "Sup3rS3cretPassw0rd";
+        for at in 230..250 {
+            let reason = format!("{}{secret}{}", "x".repeat(at), "y".repeat(500));
+            let shown = Failure::new(reason).shown(Some(secret)).to_string();
+            assert!(
+                !shown.contains("Sup3r") && !shown.contains("w0rd"),
+                "{shown}"
+            );
+        }
     }
 }
