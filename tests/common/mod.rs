@@ -241,6 +241,12 @@ impl Drop for Running {
 /// A loopback port nothing listens on, below Linux's ephemeral range so that
 /// no outgoing connection of this machine can be using it.
 pub fn free_port() -> u16 {
+    free_listener().local_addr().unwrap().port()
+}
+
+/// A listener on 127.0.0.1 at a port [`free_port`] would give (free on ::1
+/// too), bound with no gap in which another process could take the port.
+pub fn free_listener() -> TcpListener {
     static NEXT: AtomicU16 = AtomicU16::new(0);
     let _ = NEXT.compare_exchange(
         0,
@@ -253,8 +259,8 @@ pub fn free_port() -> u16 {
         assert!(port < 32_000, "ran out of test ports");
         let v4 = TcpListener::bind(("127.0.0.1", port));
         let v6 = TcpListener::bind(("::1", port));
-        if v4.is_ok() && v6.is_ok() {
-            return port;
+        if let (Ok(listener), Ok(_)) = (v4, v6) {
+            return listener;
         }
     }
 }
@@ -405,7 +411,7 @@ impl FakeServer {
     }
 
     pub fn start(serve: impl Fn(usize, std::net::TcpStream) + Send + Sync + 'static) -> Self {
-        Self::start_on(([127, 0, 0, 1], free_port()).into(), serve)
+        Self::serve(free_listener(), serve)
     }
 
     /// The same on a given address, such as a scheme's default port on a spare loopback address.
@@ -413,7 +419,17 @@ impl FakeServer {
         address: SocketAddr,
         serve: impl Fn(usize, std::net::TcpStream) + Send + Sync + 'static,
     ) -> Self {
-        let listener = TcpListener::bind(address).expect("the fake server binds");
+        Self::serve(
+            TcpListener::bind(address).expect("the fake server binds"),
+            serve,
+        )
+    }
+
+    fn serve(
+        listener: TcpListener,
+        serve: impl Fn(usize, std::net::TcpStream) + Send + Sync + 'static,
+    ) -> Self {
+        let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         let serve = std::sync::Arc::new(serve);
         let accepting = Background::spawn(move |stop| {
@@ -432,7 +448,7 @@ impl FakeServer {
             }
         });
         FakeServer {
-            port: address.port(),
+            port,
             _accepting: accepting,
         }
     }
