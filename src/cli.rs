@@ -141,6 +141,7 @@ fn invocation(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, Er
                 Format::Json => LogFormat::Json,
             },
         },
+        ..Invocation::default()
     })
 }
 
@@ -191,6 +192,7 @@ fn usage_error(error: clap::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::face::Face;
     use proptest::prelude::*;
 
     /// clap's defaults, as `--help` shows them, are the ones every front-end starts from.
@@ -252,7 +254,7 @@ mod tests {
                 Ok(options) => prop_assert!(!options.targets.is_empty()),
                 Err(Error::Help(_)) => {}
                 Err(error @ Error::Usage(_)) => {
-                    prop_assert_eq!(error.exit_code(), 2);
+                    prop_assert_eq!(error.exit_code(Face::Native), 2);
                     prop_assert!(!error.to_string().contains('\n'), "{}", error);
                 }
                 Err(other) => prop_assert!(false, "unexpected {:?}", other),

@@ -1,11 +1,14 @@
 //! Every way a run of waitfor can end other than success, and its exit code.
 //!
-//! The exit codes of the product contract live here and nowhere else.
+//! The exit codes of the product contract live here and nowhere else, for
+//! waitfor's own face and for the incumbents it stands in for.
 
 use std::fmt;
 
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
+
+use crate::face::Face;
 
 #[derive(Debug)]
 pub enum Error {
@@ -13,6 +16,9 @@ pub enum Error {
     Help(String),
     /// Bad usage, or an invalid target, duration or option.
     Usage(String),
+    /// What an incumbent answers when it will not wait (its usage text, its
+    /// error lines), printed on stderr as is, and the exit code it answers with.
+    Incumbent { text: String, code: i32 },
     /// The deadline passed first; the report has already named what blocked.
     NotReady { not_ready: usize, total: usize },
     /// A signal ended the wait.
@@ -26,13 +32,17 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn exit_code(&self) -> i32 {
+    /// The exit code under `face`: only a timeout's differs between faces.
+    pub fn exit_code(&self, face: Face) -> i32 {
         match self {
             Error::Help(_) => 0,
             Error::Startup(_) => 1,
             Error::Usage(_) => 2,
+            Error::Incumbent { code, .. } => *code,
             // As timeout(1) and wait-for-it do, so scripts can tell a timeout apart.
-            Error::NotReady { .. } => 124,
+            Error::NotReady { .. } if matches!(face, Face::Native | Face::WaitForIt) => 124,
+            // wait-for, docker-compose-wait and dockerize all exit 1 on a timeout.
+            Error::NotReady { .. } => 1,
             Error::CommandNotExecutable(..) => 126,
             Error::CommandNotFound(_) => 127,
             // The shell convention for "ended by signal N"; docker reports 143 for SIGTERM.
@@ -46,6 +56,7 @@ impl fmt::Display for Error {
         match self {
             Error::Help(text) => f.write_str(text),
             Error::Usage(message) => write!(f, "{message} (see waitfor --help)"),
+            Error::Incumbent { text, .. } => f.write_str(text.trim_end()),
             Error::NotReady { not_ready, total } => {
                 write!(f, "timed out: {not_ready} of {total} targets not ready")
             }

@@ -16,6 +16,8 @@ pub mod cli;
 mod deadline;
 pub mod error;
 pub mod exec;
+pub mod face;
+pub mod frontend;
 #[doc(hidden)]
 pub mod fuzzing;
 mod human;

@@ -1,34 +1,45 @@
 //! waitfor: hold a program back until the services it needs are ready, then exec it.
 //!
-//! options → wait → hand off. Every way this can end maps to an exit code in
-//! one place, [`Error::exit_code`]. The modules are in the library
-//! (`lib.rs`), so that the fuzz targets reach the same code.
+//! options → wait → hand off. The name it was invoked by chooses whose
+//! command line it reads (its own, or an incumbent's it stands in for);
+//! every way a run can end maps to an exit code in one place,
+//! [`Error::exit_code`]. The modules are in the library (`lib.rs`), so that
+//! the fuzz targets reach the same code.
+
+use std::ffi::OsString;
 
 use waitfor::error::Error;
-use waitfor::options::Handoff;
-use waitfor::output::{self, Report};
+use waitfor::face::Face;
+use waitfor::options::{AfterTimeout, Handoff};
 use waitfor::shutdown::Shutdown;
-use waitfor::{cli, exec, wait};
+use waitfor::{exec, frontend, output, wait};
 
 fn main() {
-    let error = match run() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let invoked = args.first().cloned().unwrap_or_default();
+    let face = Face::invoked_as(&invoked);
+    let error = match run(face, args) {
         Ok(code) => std::process::exit(code),
         Err(error) => error,
     };
-    match &error {
-        Error::Help(text) => print!("{text}"),
+    match (&error, face) {
+        (Error::Help(text), _) => print!("{text}"),
+        (Error::Incumbent { text, .. }, _) => output::text(text),
         // Reported before the subscriber exists, and in the same form whatever --log-format says.
-        Error::Usage(_) => output::line(&format!("waitfor: error: {error}")),
-        _ => tracing::error!("{error}"),
+        (Error::Usage(_), Face::Native) => output::line(&format!("waitfor: error: {error}")),
+        (_, Face::Native) => tracing::error!("{error}"),
+        // An incumbent's own timeout lines have said it all.
+        (Error::NotReady { .. }, _) => {}
+        (_, _) => output::line(&format!("{}: {error}", frontend::basename(&invoked))),
     }
     output::flush();
-    std::process::exit(error.exit_code());
+    std::process::exit(error.exit_code(face));
 }
 
 /// Waits, then hands off; `Ok` carries the exit code (0 without a COMMAND,
 /// the child's with `--init`); an exec that works never returns.
-fn run() -> Result<i32, Error> {
-    let options = cli::parse(std::env::args_os())?;
+fn run(face: Face, args: Vec<OsString>) -> Result<i32, Error> {
+    let options = frontend::parse(face, args)?;
     let level = output::install(options.log);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -36,17 +47,20 @@ fn run() -> Result<i32, Error> {
         .map_err(Error::Startup)?;
     let waited = runtime.block_on(async {
         let mut shutdown = Shutdown::listen().map_err(Error::Startup)?;
-        wait::until_ready(&options, Report::new(options.log, level), &mut shutdown).await
+        let mut report = output::report(&options, level);
+        wait::until_ready(&options, report.as_mut(), &mut shutdown).await
     });
     // What the wait said is on stderr before the COMMAND writes there.
     output::flush();
-    let ended = match (waited, &options.command) {
-        (Err(error), _) => Err(error),
-        (Ok(()), None) => Ok(0),
-        (Ok(()), Some(command)) => match options.handoff {
+    let ended = match (waited, &options.command, options.after_timeout) {
+        // wait-for-it without --strict: the COMMAND runs after a timeout too.
+        (Err(Error::NotReady { .. }), Some(command), AfterTimeout::RunCommand)
+        | (Ok(()), Some(command), _) => match options.handoff {
             Handoff::Exec => Err(exec::exec(command)),
             Handoff::Supervise => runtime.block_on(exec::supervise(command)),
         },
+        (Err(error), _, _) => Err(error),
+        (Ok(()), None, _) => Ok(0),
     };
     // A name lookup may still be running on a blocking thread: do not wait for it.
     runtime.shutdown_background();

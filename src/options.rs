@@ -12,8 +12,10 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use tracing::level_filters::LevelFilter;
+
 use crate::error::Error;
-use crate::probe::{Settings, Tls};
+use crate::probe::{HttpSettings, Settings, Tls};
 use crate::target::Target;
 
 /// Where the native command line takes targets from when none is given.
@@ -27,6 +29,67 @@ pub struct Options {
     /// The program and its arguments; never empty when present.
     pub command: Option<Vec<OsString>>,
     pub handoff: Handoff,
+    pub after_timeout: AfterTimeout,
+    pub voice: Voice,
+}
+
+/// What a deadline that passes means for the COMMAND.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterTimeout {
+    /// Exit without running it (waitfor's way, and most incumbents').
+    Exit,
+    /// Run it anyway: wait-for-it without `--strict`.
+    RunCommand,
+}
+
+/// Whose words the wait is told in: waitfor's own, or an incumbent's, so
+/// that what reads an incumbent's output keeps working.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Voice {
+    Native,
+    /// `NAME: waiting 15 seconds for HOST:PORT`, as vishnubob/wait-for-it.
+    WaitForIt {
+        /// The name it was invoked by, which prefixes every line.
+        name: String,
+        /// `HOST:PORT` as its lines write it.
+        host_port: String,
+        /// Whole seconds; 0 for none.
+        timeout: u64,
+        strict: bool,
+        quiet: bool,
+    },
+    /// Silent but for `Operation timed out`, as eficode/wait-for.
+    WaitFor,
+    /// `[INFO  wait] …` lines, one target at a time, as docker-compose-wait.
+    ComposeWait(ComposeWait),
+    /// Go `log` lines, as jwilder/dockerize.
+    Dockerize {
+        /// The `-wait` URLs as given, which the timeout line lists.
+        waits: Vec<String>,
+        timeout: Duration,
+        retry_interval: Duration,
+    },
+}
+
+/// What docker-compose-wait's lines say, beside the targets themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeWait {
+    /// What `WAIT_LOGGER_LEVEL` lets through.
+    pub level: LevelFilter,
+    /// Said first, at warning level (deprecated or unreadable variables).
+    pub warnings: Vec<String>,
+    /// The entries of `WAIT_HOSTS`, then of `WAIT_PATHS`, as written: the
+    /// targets, in the same order.
+    pub hosts: Vec<String>,
+    pub paths: Vec<String>,
+    /// The settings in whole seconds, as its configuration lines show them.
+    pub timeout: u64,
+    pub connect_timeout: u64,
+    pub before: u64,
+    pub after: u64,
+    pub interval: u64,
+    /// `WAIT_COMMAND`, trimmed; empty for none.
+    pub command: String,
 }
 
 /// How the COMMAND takes over once the wait is over.
@@ -44,6 +107,10 @@ pub struct Timing {
     pub timeout: Option<Duration>,
     pub interval: Duration,
     pub connect_timeout: Duration,
+    /// A pause before the first attempt, before the deadline starts.
+    pub pause_before: Duration,
+    /// A pause once the wait is over, before the hand-off.
+    pub pause_after: Duration,
 }
 
 /// When the wait is over.
@@ -92,11 +159,22 @@ pub struct Invocation {
     pub connect_timeout: Duration,
     /// `--http-status`, as written: `200-299,401`.
     pub http_status: String,
+    /// Sent with every http(s) request, as `Name: value`.
+    pub http_headers: Vec<(String, String)>,
+    /// Follow redirects of http(s) targets.
+    pub http_follow: bool,
     pub ca_cert: Option<PathBuf>,
     pub insecure: bool,
     pub until: Until,
     pub handoff: Handoff,
     pub log: Log,
+    pub pause_before: Duration,
+    pub pause_after: Duration,
+    /// Whether no target at all is a usage error (waitfor's own way) or
+    /// nothing to wait for (docker-compose-wait's).
+    pub targets_required: bool,
+    pub after_timeout: AfterTimeout,
+    pub voice: Voice,
 }
 
 impl Default for Invocation {
@@ -108,6 +186,8 @@ impl Default for Invocation {
             interval: Duration::from_millis(100),
             connect_timeout: Duration::from_secs(2),
             http_status: "200-299".to_owned(),
+            http_headers: Vec::new(),
+            http_follow: false,
             ca_cert: None,
             insecure: false,
             until: Until::AllReady,
@@ -116,6 +196,11 @@ impl Default for Invocation {
                 verbosity: Verbosity::Normal,
                 format: LogFormat::Text,
             },
+            pause_before: Duration::ZERO,
+            pause_after: Duration::ZERO,
+            targets_required: true,
+            after_timeout: AfterTimeout::Exit,
+            voice: Voice::Native,
         }
     }
 }
@@ -123,7 +208,7 @@ impl Default for Invocation {
 impl Options {
     /// Checks an invocation, whichever front-end gathered it.
     pub fn new(invocation: Invocation) -> Result<Self, Error> {
-        if invocation.targets.is_empty() {
+        if invocation.targets.is_empty() && invocation.targets_required {
             return Err(Error::Usage(format!(
                 "no target given: name at least one TARGET (or set {TARGETS_ENV})"
             )));
@@ -137,7 +222,11 @@ impl Options {
             }
         }
         let settings = Settings {
-            http_statuses: invocation.http_status.parse().map_err(Error::Usage)?,
+            http: HttpSettings {
+                statuses: invocation.http_status.parse().map_err(Error::Usage)?,
+                headers: invocation.http_headers,
+                follow: invocation.http_follow,
+            },
             tls: Tls::new(invocation.ca_cert.as_deref(), invocation.insecure)
                 .map_err(Error::Usage)?,
         };
@@ -153,11 +242,15 @@ impl Options {
                 timeout: Some(invocation.timeout).filter(|timeout| !timeout.is_zero()),
                 interval: invocation.interval,
                 connect_timeout: invocation.connect_timeout,
+                pause_before: invocation.pause_before,
+                pause_after: invocation.pause_after,
             },
             until: invocation.until,
             log: invocation.log,
             command: Some(invocation.command).filter(|command| !command.is_empty()),
             handoff: invocation.handoff,
+            after_timeout: invocation.after_timeout,
+            voice: invocation.voice,
         })
     }
 }

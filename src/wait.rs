@@ -7,6 +7,7 @@
 //! cancels every attempt still under way.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use nix::sys::resource::{Resource, getrlimit};
 use tokio::sync::{Semaphore, mpsc};
@@ -17,7 +18,7 @@ use crate::deadline::{AttemptBound, Deadline};
 use crate::error::Error;
 use crate::human;
 use crate::options::{Options, Timing, Until};
-use crate::output::{Progress, Report};
+use crate::output::{Pause, Progress, Report};
 use crate::probe::{Failure, Ready};
 use crate::shutdown::Shutdown;
 use crate::target::Target;
@@ -29,26 +30,62 @@ struct Attempt {
 }
 
 /// Waits until the targets are ready as `options.until` asks, the deadline
-/// passes, or a shutdown signal arrives.
+/// passes, or a shutdown signal arrives; with the pauses before and after
+/// that an incumbent may ask for.
 pub async fn until_ready(
     options: &Options,
-    mut report: Report,
+    report: &mut dyn Report,
     shutdown: &mut Shutdown,
 ) -> Result<(), Error> {
-    let started = Instant::now();
-    let deadline = Deadline::after(options.timing.timeout);
+    let timing = options.timing;
     let mut progress: Vec<Progress> = options
         .targets
         .iter()
-        .map(|target| Progress {
+        .enumerate()
+        .map(|(index, target)| Progress {
+            index,
             target,
             attempts: 0,
             last_failure: None,
             ready: None,
         })
         .collect();
-    report.started(&progress, options.timing.timeout);
+    report.started(&progress, timing.timeout);
+    pause(Pause::Before, timing.pause_before, report, shutdown).await?;
+    if !progress.is_empty() {
+        wait(options, &mut progress, report, shutdown).await?;
+    }
+    pause(Pause::After, timing.pause_after, report, shutdown).await?;
+    report.succeeded();
+    Ok(())
+}
 
+/// Sleeps `length` (if any), unless a signal ends the wait first.
+async fn pause(
+    pause: Pause,
+    length: Duration,
+    report: &mut dyn Report,
+    shutdown: &mut Shutdown,
+) -> Result<(), Error> {
+    if length.is_zero() {
+        return Ok(());
+    }
+    report.pausing(pause, length);
+    tokio::select! {
+        signal = shutdown.requested() => Err(Error::Interrupted(signal)),
+        () = tokio::time::sleep(length) => Ok(()),
+    }
+}
+
+/// The wait itself: from the first attempt to the end of the last one needed.
+async fn wait(
+    options: &Options,
+    progress: &mut [Progress<'_>],
+    report: &mut dyn Report,
+    shutdown: &mut Shutdown,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let deadline = Deadline::after(options.timing.timeout);
     let (attempts_tx, mut attempts) = mpsc::unbounded_channel();
     let slots = Arc::new(Semaphore::new(concurrent_attempts()));
     let mut tasks = JoinSet::new();
@@ -73,11 +110,11 @@ pub async fn until_ready(
             // A signal or the deadline wins over an attempt that completes at the same moment.
             biased;
             signal = shutdown.requested() => {
-                report.finish(&progress);
+                report.finish(progress);
                 return Err(Error::Interrupted(signal));
             }
             () = &mut deadline_passed => {
-                report.timed_out(&progress, started.elapsed());
+                report.timed_out(progress, started.elapsed());
                 return Err(Error::NotReady { not_ready, total: progress.len() });
             }
             Some(Attempt { index, outcome }) = attempts.recv() => {
@@ -89,7 +126,7 @@ pub async fn until_ready(
                         report.ready(this);
                         not_ready -= 1;
                         if not_ready == 0 || options.until == Until::AnyReady {
-                            report.finish(&progress);
+                            report.finish(progress);
                             return Ok(());
                         }
                     }
@@ -99,7 +136,7 @@ pub async fn until_ready(
                     }
                 }
             }
-            _ = ticks.tick() => report.tick(&progress, started.elapsed()),
+            _ = ticks.tick() => report.tick(progress, started.elapsed()),
         }
     }
 }

@@ -1,5 +1,5 @@
-//! What waitfor says about a wait: when it starts, each target that gets
-//! ready, what still blocks, and what never got ready.
+//! What waitfor says about a wait in its own words: when it starts, each
+//! target that gets ready, what still blocks, and what never got ready.
 //!
 //! Each event carries a sentence for people and fields for machines: text
 //! output prints the sentence, JSON prints both. When stderr is a terminal,
@@ -11,6 +11,7 @@ use std::time::Duration;
 use tracing::level_filters::LevelFilter;
 use tracing::{debug, error, info, warn};
 
+use super::Report;
 use super::live::{self, Frame, Row};
 use super::queue::{self, Message};
 use crate::human;
@@ -27,6 +28,8 @@ const NAMED_AT_MOST: usize = 20;
 
 /// Where one target stands: written by the waiting loop, read here.
 pub struct Progress<'a> {
+    /// Where the target stands in the list given.
+    pub index: usize,
     pub target: &'a Target,
     pub attempts: u32,
     /// Why the latest attempt failed.
@@ -36,30 +39,48 @@ pub struct Progress<'a> {
 }
 
 /// Reports the progress of a wait, as scrolling lines or as a live status.
-pub struct Report {
+pub struct Native {
     live: bool,
 }
 
-impl Report {
+impl Native {
     /// `level` is what the subscriber prints at: the live status stands in
     /// for the lines of the normal level only.
     pub fn new(log: Log, level: LevelFilter) -> Self {
-        Report {
+        Native {
             live: log.format == LogFormat::Text
                 && level == LevelFilter::INFO
                 && std::io::stderr().is_terminal(),
         }
     }
 
-    /// How often [`Report::tick`] wants to be called.
-    pub fn tick_period(&self) -> Duration {
+    fn redraw(&self, targets: &[Progress]) {
+        if self.live {
+            queue::push(Message::Live(frame(targets)));
+        }
+    }
+
+    /// Says how many lines a stderr that was not read made waitfor drop, if any.
+    fn tell_dropped(&self) {
+        if let dropped @ 1.. = queue::take_dropped() {
+            warn!(
+                dropped,
+                "{} of output dropped: stderr was not being read",
+                human::count(dropped, "message", "messages")
+            );
+        }
+    }
+}
+
+impl Report for Native {
+    fn tick_period(&self) -> Duration {
         match self.live {
             true => REDRAW_EVERY,
             false => STILL_WAITING_EVERY,
         }
     }
 
-    pub fn started(&mut self, targets: &[Progress], timeout: Option<Duration>) {
+    fn started(&mut self, targets: &[Progress], timeout: Option<Duration>) {
         let within = match timeout {
             Some(timeout) => format!("up to {}", human::duration(timeout)),
             None => "with no deadline".to_owned(),
@@ -73,7 +94,7 @@ impl Report {
         self.redraw(targets);
     }
 
-    pub fn attempt_failed(&mut self, progress: &Progress) {
+    fn attempt_failed(&mut self, progress: &Progress) {
         if let Some(failure) = &progress.last_failure {
             debug!(
                 target = %progress.target,
@@ -87,7 +108,7 @@ impl Report {
     }
 
     /// A target became ready: a line, unless the live status shows it.
-    pub fn ready(&mut self, progress: &Progress) {
+    fn ready(&mut self, progress: &Progress) {
         let (Some((after, ready)), false) = (&progress.ready, self.live) else {
             return;
         };
@@ -105,8 +126,8 @@ impl Report {
         );
     }
 
-    /// Called every [`Report::tick_period`]: redraws the live status, or says what still blocks.
-    pub fn tick(&mut self, targets: &[Progress], elapsed: Duration) {
+    /// Redraws the live status, or says what still blocks.
+    fn tick(&mut self, targets: &[Progress], elapsed: Duration) {
         self.tell_dropped();
         if self.live {
             self.redraw(targets);
@@ -129,7 +150,7 @@ impl Report {
 
     /// The deadline passed: a line for each of the first targets that are not
     /// ready, then how many more there are.
-    pub fn timed_out(&mut self, targets: &[Progress], elapsed: Duration) {
+    fn timed_out(&mut self, targets: &[Progress], elapsed: Duration) {
         self.finish(targets);
         let not_ready: Vec<_> = targets.iter().filter(|p| p.ready.is_none()).collect();
         for progress in not_ready.iter().take(NAMED_AT_MOST) {
@@ -159,27 +180,10 @@ impl Report {
     }
 
     /// The wait is over: leaves the live status showing the final state.
-    pub fn finish(&mut self, targets: &[Progress]) {
+    fn finish(&mut self, targets: &[Progress]) {
         self.redraw(targets);
         self.live = false;
         self.tell_dropped();
-    }
-
-    fn redraw(&self, targets: &[Progress]) {
-        if self.live {
-            queue::push(Message::Live(frame(targets)));
-        }
-    }
-
-    /// Says how many lines a stderr that was not read made waitfor drop, if any.
-    fn tell_dropped(&self) {
-        if let dropped @ 1.. = queue::take_dropped() {
-            warn!(
-                dropped,
-                "{} of output dropped: stderr was not being read",
-                human::count(dropped, "message", "messages")
-            );
-        }
     }
 }
 
@@ -196,9 +200,16 @@ fn frame(targets: &[Progress]) -> Frame {
             name: p.target.to_string(),
             attempts: p.attempts,
             detail: match &p.ready {
-                Some((after, Ready { note: None })) => format!("after {}", human::duration(*after)),
+                Some((after, Ready { note: None, .. })) => {
+                    format!("after {}", human::duration(*after))
+                }
                 // The ready line is not printed under the live status: the note is shown here.
-                Some((after, Ready { note: Some(note) })) => {
+                Some((
+                    after,
+                    Ready {
+                        note: Some(note), ..
+                    },
+                )) => {
                     format!("after {}: {note}", human::duration(*after))
                 }
                 None => last_failure(p),
@@ -238,6 +249,7 @@ mod tests {
         let settings = Settings::default();
         let target = Target::parse("redis://cache", &settings).unwrap();
         let progress = [Progress {
+            index: 0,
             target: &target,
             attempts: 1,
             last_failure: None,

@@ -40,15 +40,15 @@ mod wire;
 
 use crate::url::Url;
 
-pub use http::Statuses;
+pub use http::HttpSettings;
 pub use outcome::{Failure, Ready};
 pub use tls::Tls;
 
 /// What the command line says about probing, beyond the targets themselves.
 #[derive(Default)]
 pub struct Settings {
-    /// The statuses that make an http(s) target ready (`--http-status`).
-    pub http_statuses: Statuses,
+    /// How http(s) targets ask and what makes them ready (`--http-status`).
+    pub http: HttpSettings,
     /// How https and rediss targets verify the server (`--ca-cert`, `--insecure`).
     pub tls: Tls,
 }
@@ -88,7 +88,7 @@ const KINDS: &[Kind] = &[
         schemes: &["http", "https"],
         form: "http(s)://host[:port]/path",
         build: |url, settings| {
-            let http = http::Http::from_url(url, &settings.http_statuses, &settings.tls)?;
+            let http = http::Http::from_url(url, &settings.http, &settings.tls)?;
             Ok(Probe::Http(http))
         },
     },

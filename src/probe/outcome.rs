@@ -19,12 +19,15 @@ use crate::human;
 pub struct Ready {
     /// What the user should know about this "ready" (what could not be checked).
     pub note: Option<String>,
+    /// The HTTP status that answered, for the faces that quote it (dockerize).
+    pub http_status: Option<u16>,
 }
 
 impl Ready {
     pub fn noted(note: impl Into<String>) -> Self {
         Ready {
             note: Some(human::escaped(&note.into())),
+            http_status: None,
         }
     }
 
@@ -32,6 +35,7 @@ impl Ready {
     pub fn shown(self, secret: Option<&str>) -> Self {
         Ready {
             note: self.note.map(|note| shown(&note, secret)),
+            ..self
         }
     }
 }

@@ -1,0 +1,55 @@
+//! Which tool's contract a run of waitfor keeps: its own, or that of an
+//! incumbent it stands in for, chosen by the name it was invoked by (the
+//! basename of `argv[0]`, as busybox does), so that a copy or a link named
+//! `wait-for-it.sh` is the whole migration.
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    /// waitfor's own command line (any name not listed below).
+    Native,
+    /// vishnubob/wait-for-it: `wait-for-it`, `wait-for-it.sh`.
+    WaitForIt,
+    /// eficode/wait-for: `wait-for`.
+    WaitFor,
+    /// ufoscout/docker-compose-wait: `wait`, configured by `WAIT_*` only.
+    ComposeWait,
+    /// jwilder/dockerize's `-wait` family: `dockerize`.
+    Dockerize,
+}
+
+impl Face {
+    /// The face `argv0` names; waitfor's own for every other name.
+    pub fn invoked_as(argv0: &OsStr) -> Face {
+        match Path::new(argv0).file_name().and_then(OsStr::to_str) {
+            Some("wait-for-it" | "wait-for-it.sh") => Face::WaitForIt,
+            Some("wait-for") => Face::WaitFor,
+            Some("wait") => Face::ComposeWait,
+            Some("dockerize") => Face::Dockerize,
+            _ => Face::Native,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_basename_chooses() {
+        for (argv0, face) in [
+            ("/wait-for-it.sh", Face::WaitForIt),
+            ("/usr/local/bin/wait-for-it", Face::WaitForIt),
+            ("wait-for", Face::WaitFor),
+            ("./wait", Face::ComposeWait),
+            ("/usr/bin/dockerize", Face::Dockerize),
+            ("/waitfor", Face::Native),
+            ("wait-for-it.bash", Face::Native),
+            ("", Face::Native),
+        ] {
+            assert_eq!(Face::invoked_as(OsStr::new(argv0)), face, "{argv0}");
+        }
+    }
+}
