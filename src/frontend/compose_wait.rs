@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use tracing::level_filters::LevelFilter;
 
-use super::Environment;
+use super::args::Environment;
 use crate::error::Error;
 use crate::options::{ComposeWait, Invocation, Log, LogFormat, Options, Verbosity, Voice};
 

@@ -16,6 +16,7 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
+use super::args::text;
 use crate::error::Error;
 use crate::options::{Handoff, Invocation, Log, LogFormat, Options, Verbosity, Voice};
 
@@ -91,7 +92,7 @@ Arguments:
 ";
 
 pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
-    let words = super::text(&args);
+    let words = text(&args);
     let flag_error = |text: String| Error::Incumbent {
         text: format!("{text}\n{USAGE}"),
         code: FLAG_EXIT,

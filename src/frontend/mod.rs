@@ -12,6 +12,7 @@
 //! [`Invocation`]: crate::options::Invocation
 //! [`Voice`]: crate::options::Voice
 
+mod args;
 mod compose_wait;
 mod dockerize;
 mod wait_for;
@@ -23,9 +24,6 @@ use crate::cli;
 use crate::error::Error;
 use crate::face::Face;
 use crate::options::Options;
-
-/// Reads the environment: a function, so that tests can give one of their own.
-pub type Environment<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Parses `args` (the program name first) as the tool `face` stands for.
 pub fn parse(face: Face, args: Vec<OsString>) -> Result<Options, Error> {
@@ -46,20 +44,4 @@ pub fn parse(face: Face, args: Vec<OsString>) -> Result<Options, Error> {
 pub fn basename(invoked: &OsString) -> String {
     let invoked = invoked.to_string_lossy();
     invoked.rsplit('/').next().unwrap_or_default().to_owned()
-}
-
-/// `host:port` as a TCP target, an IPv6 address in brackets.
-fn tcp_target(host: &str, port: &str) -> String {
-    match host.contains(':') && !host.starts_with('[') {
-        true => format!("tcp://[{host}]:{port}"),
-        false => format!("tcp://{host}:{port}"),
-    }
-}
-
-/// Arguments as text: the incumbents are shell scripts and Go, which read
-/// them as bytes; what is not UTF-8 cannot name a host anyway.
-fn text(args: &[OsString]) -> Vec<String> {
-    args.iter()
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .collect()
 }

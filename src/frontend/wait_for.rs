@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::time::Duration;
 
-use super::{Environment, tcp_target};
+use super::args::{Environment, tcp_target, text};
 use crate::error::Error;
 use crate::options::{Invocation, Log, LogFormat, Options, Verbosity, Voice};
 
@@ -28,7 +28,7 @@ pub fn parse(invoked: &str, args: Vec<OsString>, env: Environment) -> Result<Opt
     let mut timeout = "15".to_owned();
     let mut quiet = false;
     let mut command = Vec::new();
-    let mut words: VecDeque<String> = super::text(&args).into();
+    let mut words: VecDeque<String> = text(&args).into();
     let mut taken = 0;
     let usage = |said: String, code: i32| Error::Incumbent {
         text: format!(

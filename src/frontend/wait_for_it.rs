@@ -9,7 +9,7 @@
 use std::ffi::OsString;
 use std::time::Duration;
 
-use super::{Environment, tcp_target};
+use super::args::{Environment, tcp_target, text};
 use crate::error::Error;
 use crate::options::{AfterTimeout, Invocation, Log, LogFormat, Options, Verbosity, Voice};
 
@@ -32,7 +32,7 @@ pub fn parse(name: &str, args: Vec<OsString>, env: Environment) -> Result<Option
             said.push_str(&format!("{text}\n"));
         }
     };
-    let words: Vec<String> = super::text(&args);
+    let words: Vec<String> = text(&args);
     let mut i = 0;
     while i < words.len() {
         let word = words[i].as_str();

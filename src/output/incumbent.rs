@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 
 use tracing::level_filters::LevelFilter;
 
+use super::progress::{Pause, Progress, Report};
 use super::queue::{self, Message};
-use super::{Pause, Progress, Report};
 use crate::options::{ComposeWait, Voice};
 
 /// The report for an incumbent's `voice`; `has_command` says whether a

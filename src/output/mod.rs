@@ -1,5 +1,6 @@
 //! Everything waitfor tells the user, on stderr (stdout belongs to the COMMAND).
 //!
+//! - `progress.rs`: what the waiting loop tells a report;
 //! - `report.rs`: what waitfor says about a wait (started, ready, still waiting, timed out);
 //! - `incumbent.rs`: the same, in the words of a tool waitfor stands in for;
 //! - `subscriber.rs`: how it is said: the tracing subscriber, its level
@@ -9,6 +10,7 @@
 
 mod incumbent;
 mod live;
+mod progress;
 mod queue;
 mod report;
 mod subscriber;
@@ -18,35 +20,8 @@ use std::time::Duration;
 use tracing::level_filters::LevelFilter;
 
 use crate::options::{Options, Voice};
-pub use report::Progress;
+pub use progress::{Pause, Progress, Report};
 pub use subscriber::install;
-
-/// What is said as a wait goes, whoever says it; the waiting loop calls these.
-pub trait Report {
-    /// How often [`Report::tick`] wants to be called.
-    fn tick_period(&self) -> Duration;
-    fn started(&mut self, targets: &[Progress], timeout: Option<Duration>);
-    /// A pause an incumbent asks for begins.
-    fn pausing(&mut self, _pause: Pause, _length: Duration) {}
-    fn attempt_failed(&mut self, progress: &Progress);
-    /// A target became ready.
-    fn ready(&mut self, progress: &Progress);
-    /// Called every [`Report::tick_period`] while the wait goes on.
-    fn tick(&mut self, targets: &[Progress], elapsed: Duration);
-    /// The deadline passed.
-    fn timed_out(&mut self, targets: &[Progress], elapsed: Duration);
-    /// The wait is over: ready as asked, or interrupted.
-    fn finish(&mut self, targets: &[Progress]);
-    /// Everything is ready and every pause over: the hand-off comes next.
-    fn succeeded(&mut self) {}
-}
-
-/// The pauses docker-compose-wait makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pause {
-    Before,
-    After,
-}
 
 /// The report `options.voice` asks for; `level` is what the subscriber prints at.
 pub fn report(options: &Options, level: LevelFilter) -> Box<dyn Report> {

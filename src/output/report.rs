@@ -11,13 +11,12 @@ use std::time::Duration;
 use tracing::level_filters::LevelFilter;
 use tracing::{debug, error, info, warn};
 
-use super::Report;
 use super::live::{self, Frame, Row};
+use super::progress::{Progress, Report};
 use super::queue::{self, Message};
 use crate::human;
 use crate::options::{Log, LogFormat};
-use crate::probe::{Failure, Ready};
-use crate::target::Target;
+use crate::probe::Ready;
 
 /// How often the scrolling output says what still blocks.
 const STILL_WAITING_EVERY: Duration = Duration::from_secs(5);
@@ -25,18 +24,6 @@ const STILL_WAITING_EVERY: Duration = Duration::from_secs(5);
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
 /// How many targets one line, or the list of those that never got ready, names.
 const NAMED_AT_MOST: usize = 20;
-
-/// Where one target stands: written by the waiting loop, read here.
-pub struct Progress<'a> {
-    /// Where the target stands in the list given.
-    pub index: usize,
-    pub target: &'a Target,
-    pub attempts: u32,
-    /// Why the latest attempt failed.
-    pub last_failure: Option<Failure>,
-    /// How long it took to become ready, once it is, and what the probe noted.
-    pub ready: Option<(Duration, Ready)>,
-}
 
 /// Reports the progress of a wait, as scrolling lines or as a live status.
 pub struct Native {
@@ -243,6 +230,7 @@ fn names(items: impl Iterator<Item = String>, count: usize) -> String {
 mod tests {
     use super::*;
     use crate::probe::Settings;
+    use crate::target::Target;
 
     #[test]
     fn the_live_status_shows_what_a_probe_noted() {
