@@ -36,6 +36,7 @@ pub fn report(voice: Voice, has_command: bool) -> Box<dyn Report> {
         Voice::ComposeWait(settings) => Box::new(ComposeWaitLines {
             ready: vec![false; settings.hosts.len() + settings.paths.len()],
             settings,
+            checking_said: false,
             announced: 0,
         }),
         Voice::Dockerize {
@@ -149,6 +150,9 @@ struct ComposeWaitLines {
     settings: ComposeWait,
     /// Which targets are ready, by index.
     ready: Vec<bool>,
+    /// Whether the first target has been said to be checked: once the
+    /// pause before, if any, is over and the first attempt ends.
+    checking_said: bool,
     /// How many targets, in order, have been said to be available.
     announced: usize,
 }
@@ -188,7 +192,8 @@ impl ComposeWaitLines {
         }
     }
 
-    fn checking(&self) {
+    fn checking(&mut self) {
+        self.checking_said = true;
         if self.announced < self.ready.len() {
             let (entry, host) = self.entry(self.announced);
             let kind = if host { "host" } else { "path" };
@@ -257,7 +262,6 @@ impl Report for ComposeWaitLines {
             settings.interval
         ));
         debug(SEPARATOR.to_owned());
-        self.checking();
     }
 
     fn pausing(&mut self, pause: Pause, _: Duration) {
@@ -277,6 +281,9 @@ impl Report for ComposeWaitLines {
 
     /// Only the target in turn is said not to be available yet.
     fn attempt_failed(&mut self, progress: &Progress) {
+        if !self.checking_said {
+            self.checking();
+        }
         if progress.index != self.announced {
             return;
         }
@@ -288,6 +295,9 @@ impl Report for ComposeWaitLines {
     }
 
     fn ready(&mut self, progress: &Progress) {
+        if !self.checking_said {
+            self.checking();
+        }
         self.ready[progress.index] = true;
         self.announce();
     }
@@ -295,6 +305,9 @@ impl Report for ComposeWaitLines {
     fn tick(&mut self, _: &[Progress], _: Duration) {}
 
     fn timed_out(&mut self, _: &[Progress], _: Duration) {
+        if !self.checking_said {
+            self.checking();
+        }
         let text = match self.entry(self.announced).1 {
             true => format!(
                 "Timeout! After {} seconds some hosts are still not reachable",

@@ -1,0 +1,713 @@
+//! The drop-in front-ends, black-box: waitfor invoked as `wait-for-it.sh`,
+//! `wait-for`, `wait` and `dockerize` (a link of that name, as an image
+//! ships it), against listeners and nginx on loopback.
+//!
+//! wait-for-it runs side by side with the real script (Debian's
+//! `wait-for-it` package): the same arguments, environment and fixtures,
+//! the same exit code, COMMAND output and stderr. The eficode script and
+//! docker-compose-wait are not packaged anywhere CI installs from; their
+//! side-by-side runs take the real tools from `WAITFOR_PEER_WAIT_FOR` and
+//! `WAITFOR_PEER_WAIT` when set, and say that they are skipped otherwise.
+//! What they print was read from their source and from such runs, and is
+//! asserted here either way.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::servers::start_nginx;
+use common::*;
+
+/// The variables the incumbents read, kept out of every run unless a test sets them.
+const INCUMBENT_VARIABLES: &[&str] = &[
+    "WAITFORIT_HOST",
+    "WAITFORIT_PORT",
+    "WAITFORIT_TIMEOUT",
+    "WAITFORIT_STRICT",
+    "WAITFORIT_QUIET",
+    "HOST",
+    "PORT",
+    "WAIT_HOSTS",
+    "WAIT_PATHS",
+    "WAIT_TIMEOUT",
+    "WAIT_BEFORE",
+    "WAIT_AFTER",
+    "WAIT_SLEEP_INTERVAL",
+    "WAIT_HOST_CONNECT_TIMEOUT",
+    "WAIT_COMMAND",
+    "WAIT_LOGGER_LEVEL",
+    "WAIT_HOSTS_TIMEOUT",
+    "WAIT_BEFORE_HOSTS",
+    "WAIT_AFTER_HOSTS",
+];
+
+/// A directory with `name` linked to `program`: how an image offers it.
+struct Linked {
+    _dir: TempDir,
+    path: PathBuf,
+}
+
+impl Linked {
+    fn new(program: &Path, name: &str, tag: &str) -> Self {
+        // Tests run at once: each link in a directory of its own.
+        static LINKS: AtomicUsize = AtomicUsize::new(0);
+        let count = LINKS.fetch_add(1, Ordering::Relaxed);
+        let dir = TempDir::new(&format!("{tag}-{count}"));
+        let path = dir.0.join(name);
+        std::os::unix::fs::symlink(program, &path).unwrap();
+        Linked { _dir: dir, path }
+    }
+
+    fn command(&self) -> Command {
+        let mut renamed = Command::new(&self.path);
+        renamed
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for variable in VARIABLES.iter().chain(INCUMBENT_VARIABLES) {
+            renamed.env_remove(variable);
+        }
+        renamed
+    }
+}
+
+fn waitfor_as(name: &str) -> Linked {
+    Linked::new(Path::new(env!("CARGO_BIN_EXE_waitfor")), name, "waitfor")
+}
+
+/// One scenario, run the same way under both programs.
+struct Scenario<'a> {
+    args: &'a [&'a str],
+    env: &'a [(&'a str, &'a str)],
+}
+
+fn run(linked: &Linked, scenario: &Scenario) -> Run {
+    let mut command = linked.command();
+    command
+        .args(scenario.args)
+        .envs(scenario.env.iter().copied());
+    run_within(&mut command, secs(30.0))
+}
+
+/// The elapsed seconds the incumbents print depend on when each polls: not compared.
+fn without_seconds(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.find("available after ") {
+            Some(at) => format!("{}available after N seconds", &line[..at]),
+            None => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs every scenario under the real tool and under waitfor; both must end
+/// alike: exit code, the COMMAND's output, and stderr (the seconds aside).
+fn side_by_side(real: &Linked, ours: &Linked, scenarios: &[Scenario]) {
+    for scenario in scenarios {
+        let (expected, got) = (run(real, scenario), run(ours, scenario));
+        let context = format!(
+            "{:?} {:?}\nreal: {expected:?}\nwaitfor: {got:?}",
+            scenario.args, scenario.env
+        );
+        assert_eq!(expected.code(), got.code(), "{context}");
+        assert_eq!(expected.stdout, got.stdout, "{context}");
+        assert_eq!(
+            without_seconds(&expected.stderr),
+            without_seconds(&got.stderr),
+            "{context}"
+        );
+    }
+}
+
+/// A listener that accepts (and drops) connections until the test ends.
+fn open_listener() -> (String, Background) {
+    let listener = free_listener();
+    let address = listener.local_addr().unwrap().to_string();
+    listener.set_nonblocking(true).unwrap();
+    (address, accept_until_stopped(listener))
+}
+
+fn accept_until_stopped(listener: TcpListener) -> Background {
+    Background::spawn(move |stop| {
+        while !stop.requested() {
+            match listener.accept() {
+                Ok(_) => {}
+                Err(_) => {
+                    stop.pause(secs(0.02));
+                }
+            }
+        }
+    })
+}
+
+/// A loopback port nothing listens on.
+fn closed() -> String {
+    format!("127.0.0.1:{}", free_port())
+}
+
+#[test]
+fn wait_for_it_side_by_side_with_the_real_script() {
+    let real = Linked::new(Path::new("/usr/bin/wait-for-it"), "wait-for-it.sh", "real");
+    let ours = waitfor_as("wait-for-it.sh");
+    let (open, _listener) = open_listener();
+    // Scenarios borrow these for the whole test.
+    let open: &'static str = Box::leak(open.into_boxed_str());
+    let closed: &'static str = Box::leak(closed().into_boxed_str());
+    let (open_host, open_port) = open.split_once(':').unwrap();
+    let host_flag: &'static str = Box::leak(format!("--host={open_host}").into_boxed_str());
+    let port_flag: &'static str = Box::leak(format!("--port={open_port}").into_boxed_str());
+    let echo = ["sh", "-c", "echo ran; exit 3"];
+    let with = |target: &'static str, more: &[&'static str]| -> Vec<&'static str> {
+        let mut args = vec![target];
+        args.extend_from_slice(more);
+        args
+    };
+    let scenarios: Vec<Vec<&str>> = vec![
+        with(open, &["--", echo[0], echo[1], echo[2]]),
+        with(open, &["-t", "0"]),
+        with(closed, &["-t", "1"]),
+        with(closed, &["-t", "1", "--", echo[0], echo[1], echo[2]]),
+        with(closed, &["-t", "1", "-s", "--", echo[0], echo[1], echo[2]]),
+        with(closed, &["--timeout=1", "--strict"]),
+        with(closed, &["-q", "-t", "1", "--", "echo", "quiet"]),
+        vec!["-h", open_host, "-p", open_port, "--", "echo", "split"],
+        vec![host_flag, port_flag],
+        vec![],
+        vec!["--help"],
+        vec!["db"],
+        vec![open, "-x"],
+        vec!["-q", "-x"],
+        vec![":5432"],
+    ];
+    let scenarios: Vec<Scenario> = scenarios
+        .iter()
+        .map(|args| Scenario { args, env: &[] })
+        .collect();
+    side_by_side(&real, &ours, &scenarios);
+}
+
+/// Debian's script (2018) reads `HOST`, `PORT`, …; today's upstream reads
+/// `WAITFORIT_HOST`, `WAITFORIT_PORT`, …, which waitfor follows.
+#[test]
+fn wait_for_it_takes_its_defaults_from_waitforit_variables() {
+    let ours = waitfor_as("wait-for-it.sh");
+    let (open, _listener) = open_listener();
+    let (host, port) = open.split_once(':').unwrap();
+    let run = run_within(
+        ours.command()
+            .env("WAITFORIT_HOST", host)
+            .env("WAITFORIT_PORT", port)
+            .env("WAITFORIT_TIMEOUT", "7")
+            .args(["--", "echo", "ran"]),
+        secs(30.0),
+    );
+    assert_eq!((run.code(), run.stdout.as_str()), (0, "ran\n"), "{run:?}");
+    run.says(&format!("wait-for-it.sh: waiting 7 seconds for {open}\n"));
+    let closed = closed();
+    let (host, port) = closed.split_once(':').unwrap();
+    let strict = run_within(
+        ours.command()
+            .env("WAITFORIT_HOST", host)
+            .env("WAITFORIT_PORT", port)
+            .env("WAITFORIT_STRICT", "1")
+            .env("WAITFORIT_QUIET", "1")
+            .args(["-t", "1", "--", "echo", "ran"]),
+        secs(30.0),
+    );
+    assert_eq!(
+        (
+            strict.code(),
+            strict.stdout.as_str(),
+            strict.stderr.as_str()
+        ),
+        (124, "", "")
+    );
+}
+
+#[test]
+fn wait_for_it_sees_a_late_listener_and_names_itself_as_invoked() {
+    let port = free_port();
+    let _late = listen_after(([127, 0, 0, 1], port), secs(1.5));
+    let ours = waitfor_as("wait-for-it");
+    let run = run_within(
+        ours.command()
+            .args([&format!("127.0.0.1:{port}"), "-t", "20", "--", "echo", "up"]),
+        secs(30.0),
+    );
+    assert_eq!((run.code(), run.stdout.as_str()), (0, "up\n"), "{run:?}");
+    run.says(&format!(
+        "wait-for-it: waiting 20 seconds for 127.0.0.1:{port}\n"
+    ))
+    .says(&format!(
+        "wait-for-it: 127.0.0.1:{port} is available after "
+    ));
+}
+
+/// An nginx that redirects `/` to `/ok`, and answers 200 on `/secret` only
+/// with `X-Token: yes`.
+fn nginx(dir: &Path) -> (u16, common::servers::Service) {
+    let port = free_port();
+    let service = start_nginx(
+        dir,
+        "nginx",
+        &format!(
+            "server {{ listen 127.0.0.1:{port};
+               location = / {{ return 302 /ok; }}
+               location = /ok {{ return 200 ok; }}
+               location = /loop {{ return 302 /loop; }}
+               location = /secret {{
+                 if ($http_x_token != \"yes\") {{ return 401; }}
+                 return 200 ok;
+               }}
+             }}"
+        ),
+    );
+    // nginx is ready once it answers.
+    let ready = run_within(
+        waitfor().args(["-t", "20", &format!("http://127.0.0.1:{port}/ok")]),
+        secs(30.0),
+    );
+    assert_eq!(ready.code(), 0, "{ready:?}");
+    (port, service)
+}
+
+#[test]
+fn wait_for_as_eficode_wrote_it() {
+    let ours = waitfor_as("wait-for");
+    let (open, _listener) = open_listener();
+    let closed = closed();
+    let run = |args: &[&str]| run_within(ours.command().args(args), secs(30.0));
+
+    let ready = run(&[&open, "--", "echo", "ran"]);
+    assert_eq!(
+        (ready.code(), ready.stdout.as_str(), ready.stderr.as_str()),
+        (0, "ran\n", "")
+    );
+    let timed_out = run(&[&closed, "-qt1", "--", "echo", "ran"]);
+    assert_eq!(
+        (
+            timed_out.code(),
+            timed_out.stdout.as_str(),
+            timed_out.stderr.as_str()
+        ),
+        (1, "", "Operation timed out\n"),
+        "the COMMAND runs only on success; the timeout is said even with -q"
+    );
+    let version = run(&["-v"]);
+    assert_eq!((version.code(), version.stdout.as_str()), (0, "2.2.4\n"));
+    for (args, code, first_line) in [
+        (
+            &[][..],
+            2,
+            "Error: you need to provide a host and port to test.",
+        ),
+        (&["db:1", "-t", "x"], 3, "Error: invalid timeout 'x'"),
+        (&["db:1", "-x"], 1, "Unknown option: -x"),
+        (&["db"], 1, "Unknown argument: db"),
+        (&["--help"], 0, "Usage:"),
+    ] {
+        let refused = run(args);
+        assert_eq!(refused.code(), code, "{args:?}: {refused:?}");
+        assert_eq!(
+            refused.stderr.lines().next(),
+            Some(first_line),
+            "{refused:?}"
+        );
+        refused.says(&format!(
+            "{} host:port|url [-t timeout]",
+            ours.path.display()
+        ));
+    }
+    // An http(s) URL, as wget fetches it: redirects followed, a 2xx wanted.
+    let dir = TempDir::new("wait-for-http");
+    let (port, _nginx) = nginx(&dir.0);
+    let followed = run(&[&format!("http://127.0.0.1:{port}/"), "-t", "5"]);
+    assert_eq!(followed.code(), 0, "{followed:?}");
+    let looping = run(&[&format!("http://127.0.0.1:{port}/loop"), "-t", "2"]);
+    assert_eq!(looping.code(), 1, "{looping:?}");
+}
+
+#[test]
+fn compose_wait_hosts_then_paths_with_its_pauses() {
+    let ours = waitfor_as("wait");
+    let dir = TempDir::new("compose-wait");
+    let flag = dir.0.join("ready");
+    let port = free_port();
+    let _late = listen_after(([127, 0, 0, 1], port), secs(1.5));
+    std::fs::write(&flag, "").unwrap();
+    let hosts = format!("127.0.0.1:{port}");
+    let run = run_within(
+        ours.command()
+            .args(["ignored", "--also-ignored"])
+            .env("WAIT_HOSTS", &hosts)
+            .env("WAIT_PATHS", &flag)
+            .env("WAIT_BEFORE_HOSTS", "1")
+            .env("WAIT_AFTER", "1")
+            .env("WAIT_TIMEOUT", "20")
+            .env("WAIT_LOGGER_LEVEL", "info")
+            .env("WAIT_COMMAND", "sh -c 'echo \"$0 ran\"' app"),
+        secs(40.0),
+    );
+    assert_eq!(
+        (run.code(), run.stdout.as_str()),
+        (0, "app ran\n"),
+        "{run:?}"
+    );
+    assert!(
+        run.elapsed >= secs(2.5),
+        "the pauses were not made: {run:?}"
+    );
+    let flag = flag.display();
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| !line.contains("not yet available"))
+        .collect();
+    let separator = "[INFO  wait] --------------------------------------------------------";
+    assert_eq!(
+        lines,
+        [
+            "[WARN  wait] Environment variable [WAIT_BEFORE_HOSTS] is deprecated. Use [WAIT_BEFORE] instead.",
+            separator,
+            &format!(
+                "[INFO  wait]  docker-compose-wait 2.12.1 (waitfor {})",
+                env!("CARGO_PKG_VERSION")
+            ),
+            "[INFO  wait] ---------------------------",
+            "[INFO  wait] Waiting 1 seconds before checking for hosts/paths availability",
+            separator,
+            &format!("[INFO  wait] Checking availability of host [{hosts}]"),
+            &format!("[INFO  wait] Host [{hosts}] is now available!"),
+            separator,
+            &format!("[INFO  wait] Checking availability of path [{flag}]"),
+            &format!("[INFO  wait] Path [{flag}] is now available!"),
+            separator,
+            "[INFO  wait] Waiting 1 seconds after hosts/paths availability",
+            separator,
+            "[INFO  wait] docker-compose-wait - Everything's fine, the application can now start!",
+            separator,
+        ],
+        "{}",
+        run.stderr
+    );
+    run.says(&format!(
+        "[INFO  wait] Host [{hosts}] not yet available...\n"
+    ));
+}
+
+#[test]
+fn compose_wait_times_out_warns_and_has_nothing_to_wait_for() {
+    let ours = waitfor_as("wait");
+    let hosts = closed();
+    let timed_out = run_within(
+        ours.command()
+            .env("WAIT_HOSTS", &hosts)
+            .env("WAIT_TIMEOUT", "1")
+            .env("WAIT_SLEEP_INTERVAL", "soon")
+            .env("WAIT_COMMAND", "echo ran"),
+        secs(30.0),
+    );
+    assert_eq!(
+        (timed_out.code(), timed_out.stdout.as_str()),
+        (1, ""),
+        "{timed_out:?}"
+    );
+    timed_out
+        .says("[WARN  wait] Environment variable [WAIT_SLEEP_INTERVAL] is not a whole number of seconds: \"soon\"; using 1.\n")
+        .says("[DEBUG wait]  - Timeout before failure: 1 seconds \n")
+        .says(&format!("[INFO  wait] Host [{hosts}] not yet available...\n"))
+        .says("[ERROR wait] Timeout! After 1 seconds some hosts are still not reachable\n");
+    let path = run_within(
+        ours.command()
+            .env("WAIT_PATHS", "/nonexistent/waitfor")
+            .env("WAIT_TIMEOUT", "1")
+            .env("WAIT_LOGGER_LEVEL", "error"),
+        secs(30.0),
+    );
+    assert_eq!(path.code(), 1);
+    assert_eq!(
+        path.stderr,
+        "[ERROR wait] Timeout! After [1] seconds some paths are still not reachable\n"
+    );
+    let nothing = run_within(ours.command().env("WAIT_COMMAND", "echo ran"), secs(10.0));
+    assert_eq!(
+        (nothing.code(), nothing.stdout.as_str()),
+        (0, "ran\n"),
+        "{nothing:?}"
+    );
+    assert!(nothing.elapsed < secs(5.0), "{nothing:?}");
+    let quoting = run_within(ours.command().env("WAIT_COMMAND", "echo 'ran"), secs(10.0));
+    assert_eq!(quoting.code(), 1, "{quoting:?}");
+    assert_eq!(quoting.stderr.lines().count(), 1, "{quoting:?}");
+    quoting.says("wait: WAIT_COMMAND: ").never_says("panicked");
+}
+
+#[test]
+fn compose_wait_side_by_side_with_the_real_one() {
+    let Some(real) = std::env::var_os("WAITFOR_PEER_WAIT") else {
+        eprintln!(
+            "skipped: WAITFOR_PEER_WAIT does not name a docker-compose-wait binary (not packaged for CI)"
+        );
+        return;
+    };
+    let real = Linked::new(Path::new(&real), "wait", "real");
+    let ours = waitfor_as("wait");
+    let (open, _listener) = open_listener();
+    let closed = closed();
+    // Its banner names its version and, for waitfor, waitfor's: compared without it.
+    let compare = |env: &[(&str, &str)]| {
+        let scenario = Scenario { args: &[], env };
+        let (expected, got) = (run(&real, &scenario), run(&ours, &scenario));
+        let banner = |text: &str| {
+            text.lines()
+                .filter(|line| !line.contains("docker-compose-wait 2.12.1"))
+                .filter(|line| !line.contains("not yet available"))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            expected.code(),
+            got.code(),
+            "{env:?}\n{expected:?}\n{got:?}"
+        );
+        assert_eq!(expected.stdout, got.stdout, "{env:?}");
+        assert_eq!(banner(&expected.stderr), banner(&got.stderr), "{env:?}");
+    };
+    for env in [
+        &[("WAIT_HOSTS", open.as_str()), ("WAIT_COMMAND", "echo ran")][..],
+        &[("WAIT_HOSTS", closed.as_str()), ("WAIT_TIMEOUT", "1")],
+        &[("WAIT_PATHS", "/nonexistent/x"), ("WAIT_TIMEOUT", "1")],
+        &[("WAIT_HOSTS_TIMEOUT", "1"), ("WAIT_HOSTS", closed.as_str())],
+        &[("WAIT_COMMAND", "sh -c 'echo \"a b\"'")],
+        &[("WAIT_LOGGER_LEVEL", "info"), ("WAIT_HOSTS", open.as_str())],
+        &[("WAIT_LOGGER_LEVEL", "")],
+    ] {
+        compare(env);
+    }
+}
+
+#[test]
+fn wait_for_side_by_side_with_the_real_script() {
+    let Some(real) = std::env::var_os("WAITFOR_PEER_WAIT_FOR") else {
+        eprintln!(
+            "skipped: WAITFOR_PEER_WAIT_FOR does not name eficode's wait-for script (not packaged for CI)"
+        );
+        return;
+    };
+    let real = Linked::new(Path::new(&real), "wait-for", "real");
+    let ours = waitfor_as("wait-for");
+    let (open, _listener) = open_listener();
+    let closed = closed();
+    let scenarios: Vec<Vec<&str>> = vec![
+        vec![&open, "--", "echo", "ran"],
+        vec![&closed, "-t", "1", "--", "echo", "ran"],
+        vec!["-qt1", &closed],
+        vec!["-v"],
+        vec![],
+        vec!["--help"],
+        vec![&open, "-t", "x"],
+        vec![&open, "-x"],
+        vec!["db"],
+        vec!["-q-x"],
+    ];
+    // Its usage text names it by its path: both are linked as `…/wait-for`, in other directories.
+    for args in &scenarios {
+        let scenario = Scenario { args, env: &[] };
+        let (expected, got) = (run(&real, &scenario), run(&ours, &scenario));
+        let unpathed = |text: &str, linked: &Linked| {
+            text.replace(&linked.path.display().to_string(), "wait-for")
+        };
+        assert_eq!(
+            expected.code(),
+            got.code(),
+            "{args:?}\n{expected:?}\n{got:?}"
+        );
+        assert_eq!(expected.stdout, got.stdout, "{args:?}");
+        assert_eq!(
+            unpathed(&expected.stderr, &real),
+            unpathed(&got.stderr, &ours),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn dockerize_waits_for_each_kind_and_supervises_the_command() {
+    let ours = waitfor_as("dockerize");
+    let dir = TempDir::new("dockerize");
+    let (port, _nginx) = nginx(&dir.0);
+    let (open, _listener) = open_listener();
+    let file = dir.0.join("generated");
+    std::fs::write(&file, "").unwrap();
+    let socket = dir.0.join("app.sock");
+    let _unix = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let run = run_within(
+        ours.command()
+            .args(["-wait", &format!("tcp://{open}")])
+            .args(["--wait", &format!("http://127.0.0.1:{port}/")])
+            .arg(format!("-wait=file://{}", file.display()))
+            .args(["-wait-list", &format!("unix://{}", socket.display())])
+            .args([
+                "-wait-http-header",
+                "X-Token: yes",
+                "-wait",
+                &format!("http://127.0.0.1:{port}/secret"),
+            ])
+            .args(["-timeout", "20s", "sh", "-c", "echo $$; exit 3"]),
+        secs(40.0),
+    );
+    assert_eq!(run.code(), 3, "the child's exit code: {run:?}");
+    run.says(&format!("Waiting for: tcp://{open}\n"))
+        .says(&format!("Connected to tcp://{open}\n"))
+        .says(&format!("Received 200 from http://127.0.0.1:{port}/\n"))
+        .says(&format!(
+            "File file://{} had been generated\n",
+            file.display()
+        ))
+        .says(&format!("Connected to unix://{}\n", socket.display()))
+        .says(&format!(
+            "Received 200 from http://127.0.0.1:{port}/secret\n"
+        ));
+    let date = regex_free_date(&run.stderr);
+    assert!(
+        date,
+        "Go log lines start with a date and time: {}",
+        run.stderr
+    );
+    let child_pid: u32 = run.stdout.trim().parse().unwrap();
+    // Supervised, the COMMAND is a child; with -exec it is waitfor itself.
+    let mut exec = ours.command();
+    exec.args([
+        "-exec",
+        "-wait",
+        &format!("tcp://{open}"),
+        "sh",
+        "-c",
+        "echo $$",
+    ]);
+    let started = std::time::Instant::now();
+    let mut child = exec.spawn().unwrap();
+    let pid = child.id();
+    let stdout = child.stdout.take().unwrap();
+    wait_bounded(&mut child, started, secs(20.0));
+    let printed = std::io::read_to_string(stdout).unwrap();
+    assert_eq!(printed.trim(), pid.to_string(), "-exec keeps the PID");
+    assert_ne!(child_pid, 0);
+}
+
+/// Whether every line starts as Go's log does: `2026/11/22 10:00:00 `.
+fn regex_free_date(text: &str) -> bool {
+    text.lines().all(|line| {
+        let bytes = line.as_bytes();
+        bytes.len() > 20
+            && bytes[4] == b'/'
+            && bytes[7] == b'/'
+            && bytes[10] == b' '
+            && bytes[13] == b':'
+            && bytes[16] == b':'
+            && bytes[19] == b' '
+    })
+}
+
+#[test]
+fn dockerize_times_out_and_refuses_its_other_jobs() {
+    let ours = waitfor_as("dockerize");
+    let dir = TempDir::new("dockerize-timeout");
+    let (port, _nginx) = nginx(&dir.0);
+    let closed = closed();
+    let secret = format!("http://127.0.0.1:{port}/secret");
+    let run = run_within(
+        ours.command()
+            .args(["-wait", &format!("tcp://{closed}"), "-wait", &secret])
+            .args(["-timeout", "1500ms", "-wait-retry-interval", "200ms"])
+            .args(["echo", "ran"]),
+        secs(30.0),
+    );
+    assert_eq!((run.code(), run.stdout.as_str()), (1, ""), "{run:?}");
+    run.says(&format!(
+        "Timeout after 1.5s waiting on dependencies to become available: [tcp://{closed} {secret}]\n"
+    ))
+    .says(&format!("Problem with dial tcp://{closed}: connection refused. Sleeping 200ms\n"))
+    .says(&format!("Problem with request to {secret}: answered HTTP 401 Unauthorized. Sleeping 200ms\n"));
+    // A redirect not followed is not 2xx.
+    let skipped = run_within(
+        ours.command().args([
+            "-wait-http-skip-redirect",
+            "-timeout",
+            "1s",
+            "-wait",
+            &format!("http://127.0.0.1:{port}/"),
+        ]),
+        secs(30.0),
+    );
+    assert_eq!(skipped.code(), 1, "{skipped:?}");
+    let status = run_within(
+        ours.command().args([
+            "-wait-http-skip-redirect",
+            "-wait-http-status-code",
+            "302",
+            "-timeout",
+            "5s",
+            "-wait",
+            &format!("http://127.0.0.1:{port}/"),
+        ]),
+        secs(30.0),
+    );
+    assert_eq!(status.code(), 0, "{status:?}");
+    for job in [["-template", "a.tmpl:a"], ["-stdout", "/var/log/x"]] {
+        let refused = run_within(
+            ours.command().args(job).args(["-wait", "tcp://db:1"]),
+            secs(10.0),
+        );
+        assert_eq!(refused.code(), 2, "{refused:?}");
+        assert_eq!(refused.stderr.lines().count(), 1, "{refused:?}");
+        refused.says("waitfor only waits");
+    }
+    let unknown = run_within(ours.command().arg("-nope"), secs(10.0));
+    assert_eq!(unknown.code(), 2);
+    assert_eq!(
+        unknown.stderr.lines().next(),
+        Some("flag provided but not defined: -nope")
+    );
+}
+
+#[test]
+fn a_stop_signal_ends_every_front_end_at_once() {
+    // wait-for-it's bash ignores SIGTERM as PID 1; waitfor does not, under any name.
+    for (name, args, env) in [
+        (
+            "wait-for-it.sh",
+            vec![closed(), "-t".into(), "0".into()],
+            vec![],
+        ),
+        ("wait-for", vec![closed(), "-t".into(), "0".into()], vec![]),
+        (
+            "wait",
+            vec![],
+            vec![("WAIT_HOSTS", closed()), ("WAIT_TIMEOUT", "600".into())],
+        ),
+        (
+            "dockerize",
+            vec![
+                "-wait".into(),
+                format!("tcp://{}", closed()),
+                "-timeout".into(),
+                "10m".into(),
+            ],
+            vec![],
+        ),
+    ] {
+        let ours = waitfor_as(name);
+        let mut command = ours.command();
+        command.args(&args).envs(env);
+        let mut running = Running::spawn(&mut command);
+        std::thread::sleep(secs(0.5));
+        let pid = nix::unistd::Pid::from_raw(running.child.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+        let status = running.wait(secs(10.0));
+        assert_eq!(status.code(), Some(143), "{name}: {}", running.last_lines());
+    }
+}
