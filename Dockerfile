@@ -3,7 +3,8 @@
 #   docker build -t waitfor .                      # builds from source (needs rust:alpine)
 #   docker build -t waitfor --build-arg WAITFOR_BINARY=prebuilt -f Dockerfile DIR
 #                                                  # wraps DIR/waitfor, a static binary
-#                                                  # built here (scripts/build-static); pulls nothing
+#                                                  # built here (scripts/build-static), and
+#                                                  # DIR/dropin (a copy of dropin/); pulls nothing
 #
 # With BuildKit only the stage WAITFOR_BINARY names is built, so the prebuilt
 # variant needs no image from any registry.
@@ -26,6 +27,9 @@ FROM ${WAITFOR_BINARY} AS binary
 
 FROM scratch
 COPY --from=binary /waitfor /waitfor
+# The incumbents' names, as symbolic links to /waitfor (no extra size):
+# /wait, /wait-for-it.sh, /usr/local/bin/{wait-for-it,wait-for,dockerize}.
+COPY dropin/ /
 # No shell, no libc, no CA files: names come from /etc/hosts and DNS as the
 # container runtime sets them up, TLS roots are compiled in.
 USER 65532:65532

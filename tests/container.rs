@@ -127,7 +127,15 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
     // The final stage of the project's Dockerfile, around the binary built here.
     let context = TempDir::new("image");
     copy_executable(&static_binary(), &context.0.join("waitfor"));
-    let dockerfile = Path::new(env!("CARGO_MANIFEST_DIR")).join("Dockerfile");
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The incumbents' names: symbolic links, copied as links.
+    run_ok(
+        Command::new("cp")
+            .arg("-a")
+            .arg(project.join("dropin"))
+            .arg(context.0.join("dropin")),
+    );
+    let dockerfile = project.join("Dockerfile");
     docker_build(
         &image,
         &context.0,
@@ -142,8 +150,8 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
     assert!(size < 3 * 1024 * 1024, "the image is {size} bytes");
     let layers = run_ok(Command::new(DOCKER).args(["history", "-q", "--no-trunc", &image]));
     assert!(
-        layers.lines().count() <= 3,
-        "only the binary's layer and metadata: {layers}"
+        layers.lines().count() <= 4,
+        "only the binary's layer, the names' and metadata: {layers}"
     );
 
     // As an entrypoint, waiting for a port that opens late.
@@ -161,6 +169,59 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
     assert_eq!(run.code(), 0, "{run:?}");
     run.says(&format!("127.0.0.1:{port} is ready after"));
 
+    // Under each incumbent's name, as the image offers it.
+    let target = format!("127.0.0.1:{port}");
+    let url = format!("tcp://{target}");
+    for (entrypoint, args, env, says) in [
+        (
+            "/wait-for-it.sh",
+            vec![target.as_str(), "-t", "30"],
+            "X=",
+            "wait-for-it.sh: waiting 30 seconds for",
+        ),
+        (
+            "/usr/local/bin/wait-for-it",
+            vec![target.as_str()],
+            "X=",
+            "wait-for-it: waiting 15 seconds for",
+        ),
+        ("/usr/local/bin/wait-for", vec![target.as_str()], "X=", ""),
+        (
+            "/wait",
+            vec![],
+            &*format!("WAIT_HOSTS={target}"),
+            "Host [127.0.0.1",
+        ),
+        (
+            "/usr/local/bin/dockerize",
+            vec!["-wait", url.as_str()],
+            "X=",
+            "Connected to tcp://",
+        ),
+    ] {
+        let run = run_within(
+            Command::new(DOCKER)
+                .args([
+                    "run",
+                    "--rm",
+                    "--network",
+                    "host",
+                    "-e",
+                    env,
+                    "--entrypoint",
+                    entrypoint,
+                    &image,
+                ])
+                .args(&args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+            secs(60.0),
+        );
+        assert_eq!(run.code(), 0, "{entrypoint}: {run:?}");
+        run.says(says);
+    }
+
     // COPY --from the image into an app image whose ENTRYPOINT is waitfor ... -- app.
     let app = TempDir::new("app-image");
     copy_executable(Path::new("/bin/busybox"), &app.0.join("busybox"));
@@ -168,6 +229,8 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
         app.0.join("Dockerfile"),
         format!(
             "FROM scratch\nCOPY busybox /bin/busybox\nCOPY --from={image} /waitfor /usr/local/bin/waitfor\n\
+             COPY --from={image} /waitfor /usr/local/lib/waitfor/wait-for-it.sh\n\
+             COPY --from={image} /usr/local/lib/waitfor/shims/wait-for-it.sh /wait-for-it.sh\n\
              ENTRYPOINT [\"waitfor\", \"127.0.0.1:{port}\", \"--\", \"/bin/busybox\", \"echo\", \"app started\"]\n"
         ),
     )
@@ -186,6 +249,32 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
         (0, "app started\n"),
         "{run:?}"
     );
+    // `sh wait-for-it.sh …`, as many images run it: the shim execs waitfor under that name.
+    let run = run_within(
+        Command::new(DOCKER)
+            .args([
+                "run",
+                "--rm",
+                "--network",
+                "host",
+                "--entrypoint",
+                "/bin/busybox",
+            ])
+            .args([&app_image, "sh", "/wait-for-it.sh", &target, "--"])
+            .args(["/bin/busybox", "echo", "via the shim"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+        secs(60.0),
+    );
+    assert_eq!(
+        (run.code(), run.stdout.as_str()),
+        (0, "via the shim\n"),
+        "{run:?}"
+    );
+    run.says(&format!(
+        "wait-for-it.sh: waiting 15 seconds for {target}\n"
+    ));
 
     // docker stop on a container still waiting: PID 1 handles SIGTERM at once.
     let name = format!("waitfor-test-stop-{id}");

@@ -711,3 +711,42 @@ fn a_stop_signal_ends_every_front_end_at_once() {
         assert_eq!(status.code(), Some(143), "{name}: {}", running.last_lines());
     }
 }
+
+/// The shims, for images that run `bash wait-for-it.sh …` or `sh wait-for …`:
+/// each execs waitfor by a link of the incumbent's name, so the lines are
+/// the same as the link's. Here the link's directory is the test's own.
+#[test]
+fn the_shims_run_waitfor_under_the_incumbents_name() {
+    let shims = Path::new(env!("CARGO_MANIFEST_DIR")).join("dropin/usr/local/lib/waitfor/shims");
+    let (open, _listener) = open_listener();
+    for (name, shell, args, says) in [
+        (
+            "wait-for-it.sh",
+            "bash",
+            vec![open.as_str(), "-t", "5"],
+            "wait-for-it.sh: waiting 5 seconds for",
+        ),
+        (
+            "wait-for-it.sh",
+            "sh",
+            vec![open.as_str()],
+            "wait-for-it.sh: waiting 15 seconds for",
+        ),
+        ("wait-for", "sh", vec!["-t"], "Error: invalid timeout ''"),
+    ] {
+        let linked = waitfor_as(name);
+        let directory = linked.path.parent().unwrap().display().to_string();
+        let shim = std::fs::read_to_string(shims.join(name)).unwrap();
+        assert_eq!(shim.lines().count(), 2, "{shim}");
+        let shim = shim.replace("/usr/local/lib/waitfor", &directory);
+        let mut shell_command = Command::new(shell);
+        shell_command
+            .args(["-c", &shim, name])
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let run = run_within(&mut shell_command, secs(30.0));
+        run.says(says);
+    }
+}

@@ -1,0 +1,2 @@
+#!/bin/sh
+exec /usr/local/lib/waitfor/wait-for-it.sh "$@"
