@@ -631,7 +631,7 @@ fn dockerize_times_out_and_refuses_its_other_jobs() {
         "Timeout after 1.5s waiting on dependencies to become available: [tcp://{closed} {secret}]\n"
     ))
     .says(&format!("Problem with dial tcp://{closed}: connection refused. Sleeping 200ms\n"))
-    .says(&format!("Problem with request to {secret}: answered HTTP 401 Unauthorized. Sleeping 200ms\n"));
+    .says(&format!("Received 401 from {secret}. Sleeping 200ms\n"));
     // A redirect not followed is not 2xx.
     let skipped = run_within(
         ours.command().args([

@@ -45,3 +45,77 @@ pub fn basename(invoked: &OsString) -> String {
     let invoked = invoked.to_string_lossy();
     invoked.rsplit('/').next().unwrap_or_default().to_owned()
 }
+
+/// Property tests: whatever the arguments and environment, every front-end
+/// ends in options, its own answer (usage text, a refusal) or help, and
+/// never panics.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Pieces the incumbents' command lines and variables are made of.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[a-z0-9.:/@%?#=\\[\\]_ '\"-]{0,16}",
+            prop::sample::select(vec![
+                "-h",
+                "-p",
+                "-t",
+                "-s",
+                "-q",
+                "--",
+                "--help",
+                "--host=",
+                "--timeout=",
+                "-qt1",
+                "-q-",
+                "-v",
+                "-wait",
+                "--wait=",
+                "-timeout",
+                "-exec",
+                "-exec=f",
+                "db:5432",
+                "tcp://db:1",
+                "http://web/",
+                "file:///tmp/x",
+                "1m30s",
+                "0",
+                "-1",
+                "5",
+            ])
+            .prop_map(str::to_owned),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_front_end_panics(
+            args in prop::collection::vec(word(), 0..8),
+            values in prop::collection::vec(word(), 12),
+        ) {
+            let names = [
+                "WAITFORIT_HOST", "WAITFORIT_PORT", "WAITFORIT_TIMEOUT", "HOST", "PORT",
+                "WAIT_HOSTS", "WAIT_PATHS", "WAIT_TIMEOUT", "WAIT_COMMAND",
+                "WAIT_LOGGER_LEVEL", "WAIT_BEFORE_HOSTS", "WAIT_SLEEP_INTERVAL",
+            ];
+            let env = |name: &str| {
+                names.iter().position(|n| *n == name).map(|i| values[i].clone())
+            };
+            let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+            for outcome in [
+                wait_for_it::parse("wait-for-it.sh", args.clone(), &env),
+                wait_for::parse("/wait-for", args.clone(), &env),
+                compose_wait::parse(&env),
+                dockerize::parse(args.clone()),
+            ] {
+                match outcome {
+                    Ok(_) | Err(Error::Incumbent { .. } | Error::Help(_)) => {}
+                    Err(other) => prop_assert!(false, "unexpected {:?}", other),
+                }
+            }
+        }
+    }
+}

@@ -367,10 +367,14 @@ impl Report for Dockerize {
         };
         let target = progress.target.to_string();
         let interval = go_duration(self.retry_interval);
-        match target.split_once("://").map(|(scheme, _)| scheme) {
+        let scheme = target.split_once("://").map(|(scheme, _)| scheme);
+        match (scheme, failure.http_status) {
             // A file that does not exist yet is waited for in silence.
-            Some("file") => {}
-            Some("http" | "https") => self.say(&format!(
+            (Some("file"), _) => {}
+            (_, Some(status)) => self.say(&format!(
+                "Received {status} from {target}. Sleeping {interval}"
+            )),
+            (Some("http" | "https"), None) => self.say(&format!(
                 "Problem with request to {target}: {failure}. Sleeping {interval}"
             )),
             _ => self.say(&format!(

@@ -118,10 +118,16 @@ impl Http {
                 http_status: Some(status.as_u16()),
                 ..Ready::default()
             }),
-            false if status.is_redirection() && !self.follow => Err(Failure::new(format!(
-                "answered HTTP {status} (redirects are not followed; --http-status can list it)"
-            ))),
-            false => Err(Failure::new(format!("answered HTTP {status}"))),
+            false if status.is_redirection() && !self.follow => Err(Failure::answered(
+                status.as_u16(),
+                format!(
+                    "answered HTTP {status} (redirects are not followed; --http-status can list it)"
+                ),
+            )),
+            false => Err(Failure::answered(
+                status.as_u16(),
+                format!("answered HTTP {status}"),
+            )),
         }
     }
 
@@ -293,6 +299,21 @@ impl FromStr for Statuses {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn where_a_redirect_leads() {
+        let hop = Hop::from_url(&Url::split("http://web:8080/a/b?x=1").unwrap()).unwrap();
+        let led = |location: &str| {
+            let next = hop.redirected(location).unwrap();
+            let scheme = if next.https { "https" } else { "http" };
+            format!("{scheme} {} {} {}", next.endpoint, next.host, next.path)
+        };
+        assert_eq!(led("/ok"), "http web:8080 web:8080 /ok");
+        assert_eq!(led("c?y=2"), "http web:8080 web:8080 /a/c?y=2");
+        assert_eq!(led("//other/p"), "http other:80 other /p");
+        assert_eq!(led("https://secure/"), "https secure:443 secure /");
+        assert!(hop.redirected("ftp://x/").is_err());
+    }
 
     #[test]
     fn status_lists() {

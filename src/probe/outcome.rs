@@ -42,16 +42,34 @@ impl Ready {
 
 /// Why one attempt did not find the target ready, in words for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure(String);
+pub struct Failure {
+    reason: String,
+    /// The HTTP status that answered, for the faces that quote it (dockerize).
+    pub http_status: Option<u16>,
+}
 
 impl Failure {
     pub fn new(reason: impl Into<String>) -> Self {
-        Failure(human::escaped(&reason.into()))
+        Failure {
+            reason: human::escaped(&reason.into()),
+            http_status: None,
+        }
+    }
+
+    /// An HTTP answer that is not one of the statuses wanted.
+    pub fn answered(status: u16, reason: impl Into<String>) -> Self {
+        Failure {
+            http_status: Some(status),
+            ..Failure::new(reason)
+        }
     }
 
     /// The reason as output shows it: `secret` masked, then shortened.
     pub fn shown(self, secret: Option<&str>) -> Self {
-        Failure(shown(&self.0, secret))
+        Failure {
+            reason: shown(&self.reason, secret),
+            ..self
+        }
     }
 }
 
@@ -69,7 +87,7 @@ fn shown(text: &str, secret: Option<&str>) -> String {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.reason)
     }
 }
 
