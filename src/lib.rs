@@ -4,9 +4,10 @@
 //! (`scripts/check-imports` holds it in CI):
 //!
 //! ```text
-//! main ─┬─ cli ── options ── target ── probe ── url ── human
+//! main ─┬─ frontend ─┬─ cli ─┬─ options ── target ── probe ── url ── human
+//!       │            └───────┘ (wait_for_it, wait_for, compose_wait, dockerize)
 //!       ├─ wait ── output, deadline, shutdown (and options, target, probe)
-//!       └─ exec ── error
+//!       └─ exec ── error ── face
 //! ```
 //!
 //! Only what `main.rs` uses is public; the rest stays inside the crate,

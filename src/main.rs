@@ -19,7 +19,10 @@ fn main() {
     let invoked = args.first().cloned().unwrap_or_default();
     let face = Face::invoked_as(&invoked);
     let error = match run(face, args) {
-        Ok(code) => std::process::exit(code),
+        Ok(code) => {
+            output::flush();
+            std::process::exit(code)
+        }
         Err(error) => error,
     };
     match (&error, face) {
@@ -45,9 +48,9 @@ fn run(face: Face, args: Vec<OsString>) -> Result<i32, Error> {
         .enable_all()
         .build()
         .map_err(Error::Startup)?;
+    let mut report = output::report(&options, level);
     let waited = runtime.block_on(async {
         let mut shutdown = Shutdown::listen().map_err(Error::Startup)?;
-        let mut report = output::report(&options, level);
         wait::until_ready(&options, report.as_mut(), &mut shutdown).await
     });
     // What the wait said is on stderr before the COMMAND writes there.
@@ -57,7 +60,9 @@ fn run(face: Face, args: Vec<OsString>) -> Result<i32, Error> {
         (Err(Error::NotReady { .. }), Some(command), AfterTimeout::RunCommand)
         | (Ok(()), Some(command), _) => match options.handoff {
             Handoff::Exec => Err(exec::exec(command)),
-            Handoff::Supervise => runtime.block_on(exec::supervise(command)),
+            Handoff::Supervise => runtime
+                .block_on(exec::supervise(command))
+                .inspect(|code| report.command_ended(*code)),
         },
         (Err(error), _, _) => Err(error),
         (Ok(()), None, _) => Ok(0),

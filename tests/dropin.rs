@@ -750,3 +750,52 @@ fn the_shims_run_waitfor_under_the_incumbents_name() {
         run.says(says);
     }
 }
+
+/// docker-compose-wait gives each connection `WAIT_HOST_CONNECT_TIMEOUT` (5 s)
+/// and only then looks at its timeout; dockerize gives a dial the whole
+/// timeout. Under every name waitfor's deadline holds when packets are dropped.
+#[test]
+fn a_dropped_packet_never_stretches_a_front_ends_deadline() {
+    let (port, _listener) = open_port();
+    let _dropped = DroppedPort::new(port);
+    let target = format!("127.0.0.1:{port}");
+    for (name, args, env, code) in [
+        (
+            "wait-for-it.sh",
+            vec![target.clone(), "-t".into(), "1".into()],
+            vec![],
+            124,
+        ),
+        (
+            "wait-for",
+            vec![target.clone(), "-t".into(), "1".into()],
+            vec![],
+            1,
+        ),
+        (
+            "wait",
+            vec![],
+            vec![("WAIT_HOSTS", target.clone()), ("WAIT_TIMEOUT", "1".into())],
+            1,
+        ),
+        (
+            "dockerize",
+            vec![
+                "-wait".into(),
+                format!("tcp://{target}"),
+                "-timeout".into(),
+                "1s".into(),
+            ],
+            vec![],
+            1,
+        ),
+    ] {
+        let ours = waitfor_as(name);
+        let run = run_within(ours.command().args(&args).envs(env), secs(20.0));
+        assert_eq!(run.code(), code, "{name}: {run:?}");
+        assert!(
+            run.elapsed < secs(3.0),
+            "{name} overran its 1 s deadline: {run:?}"
+        );
+    }
+}

@@ -16,10 +16,12 @@ use super::progress::{Pause, Progress, Report};
 use super::queue::{self, Message};
 use crate::options::{ComposeWait, Voice};
 
-/// The report for an incumbent's `voice`; `has_command` says whether a
-/// COMMAND waits for the end (wait-for-it's strict mode speaks of it).
-pub fn report(voice: Voice, has_command: bool) -> Box<dyn Report> {
-    match voice {
+/// The report for an incumbent's `voice`, `None` for waitfor's own;
+/// `has_command` says whether a COMMAND waits for the end (wait-for-it's
+/// strict mode speaks of it).
+pub fn report(voice: &Voice, has_command: bool) -> Option<Box<dyn Report>> {
+    let voice = voice.clone();
+    Some(match voice {
         Voice::WaitForIt {
             name,
             host_port,
@@ -48,16 +50,16 @@ pub fn report(voice: Voice, has_command: bool) -> Box<dyn Report> {
             timeout,
             retry_interval,
         }),
-        Voice::WaitFor | Voice::Native => Box::new(WaitFor),
-    }
+        Voice::WaitFor => Box::new(WaitFor),
+        Voice::Native => return None,
+    })
 }
 
 fn line(text: String) {
     queue::push(Message::Text(format!("{text}\n").into_bytes()));
 }
 
-/// Only the start, the end and the timeout are said: the incumbent probes
-/// in a child that prints nothing else.
+/// No incumbent says anything on a timer: its report is ticked seldom.
 const QUIET_TICKS: Duration = Duration::from_secs(3600);
 
 /// vishnubob/wait-for-it: `NAME: waiting 15 seconds for db:5432`.
@@ -407,6 +409,13 @@ impl Report for Dockerize {
     }
 
     fn finish(&mut self, _: &[Progress]) {}
+
+    fn command_ended(&mut self, code: i32) {
+        match code {
+            0 => self.say("Command finished successfully."),
+            code => self.say(&format!("Command exited with error: exit status {code}")),
+        }
+    }
 }
 
 /// A duration as Go's `time.Duration` prints it: `10s`, `1m30s`, `1h0m0s`, `1.5s`, `500ms`.

@@ -19,16 +19,14 @@ use std::time::Duration;
 
 use tracing::level_filters::LevelFilter;
 
-use crate::options::{Options, Voice};
+use crate::options::Options;
 pub use progress::{Pause, Progress, Report};
 pub use subscriber::install;
 
 /// The report `options.voice` asks for; `level` is what the subscriber prints at.
 pub fn report(options: &Options, level: LevelFilter) -> Box<dyn Report> {
-    match &options.voice {
-        Voice::Native => Box::new(report::Native::new(options.log, level)),
-        voice => incumbent::report(voice.clone(), options.command.is_some()),
-    }
+    incumbent::report(&options.voice, options.command.is_some())
+        .unwrap_or_else(|| Box::new(report::Native::new(options.log, level)))
 }
 
 /// How long waitfor waits for its last lines to be written before it exits

@@ -36,6 +36,8 @@ pub trait Report {
     fn finish(&mut self, targets: &[Progress]);
     /// Everything is ready and every pause over: the hand-off comes next.
     fn succeeded(&mut self) {}
+    /// The COMMAND, run as a child (`--init`), ended with `code`.
+    fn command_ended(&mut self, _code: i32) {}
 }
 
 /// The pauses docker-compose-wait makes.
