@@ -97,6 +97,15 @@ impl Drop for Images {
     }
 }
 
+/// Runs a docker command (`run`, mostly) to its end, its output captured, within a minute.
+fn docker(command: &mut Command) -> Run {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    run_within(command, secs(60.0))
+}
+
 /// A container of this test run's, removed when dropped.
 struct Container(String);
 
@@ -157,14 +166,10 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
     // As an entrypoint, waiting for a port that opens late.
     let port = free_port();
     let _listener = listen_after(([127, 0, 0, 1], port), secs(1.0));
-    let run = run_within(
+    let run = docker(
         Command::new(DOCKER)
             .args(["run", "--rm", "--network", "host", &image, "-t", "30"])
-            .arg(format!("127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-        secs(60.0),
+            .arg(format!("127.0.0.1:{port}")),
     );
     assert_eq!(run.code(), 0, "{run:?}");
     run.says(&format!("127.0.0.1:{port} is ready after"));
@@ -199,7 +204,7 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
             "Connected to tcp://",
         ),
     ] {
-        let run = run_within(
+        let run = docker(
             Command::new(DOCKER)
                 .args([
                     "run",
@@ -212,11 +217,7 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
                     entrypoint,
                     &image,
                 ])
-                .args(&args)
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped()),
-            secs(60.0),
+                .args(&args),
         );
         assert_eq!(run.code(), 0, "{entrypoint}: {run:?}");
         run.says(says);
@@ -236,21 +237,14 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
     )
     .unwrap();
     docker_build(&app_image, &app.0, &app.0.join("Dockerfile"), &[]);
-    let run = run_within(
-        Command::new(DOCKER)
-            .args(["run", "--rm", "--network", "host", &app_image])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-        secs(60.0),
-    );
+    let run = docker(Command::new(DOCKER).args(["run", "--rm", "--network", "host", &app_image]));
     assert_eq!(
         (run.code(), run.stdout.as_str()),
         (0, "app started\n"),
         "{run:?}"
     );
     // `sh wait-for-it.sh …`, as many images run it: the shim execs waitfor under that name.
-    let run = run_within(
+    let run = docker(
         Command::new(DOCKER)
             .args([
                 "run",
@@ -261,11 +255,7 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
                 "/bin/busybox",
             ])
             .args([&app_image, "sh", "/wait-for-it.sh", &target, "--"])
-            .args(["/bin/busybox", "echo", "via the shim"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-        secs(60.0),
+            .args(["/bin/busybox", "echo", "via the shim"]),
     );
     assert_eq!(
         (run.code(), run.stdout.as_str()),
