@@ -9,13 +9,15 @@
 //! [`Error::Usage`] (exit 2). Nothing here knows how arguments were parsed.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use tracing::level_filters::LevelFilter;
 
 use crate::error::Error;
-use crate::probe::{HttpSettings, Settings, Tls};
+use crate::probe::{
+    Expectations, Header, HttpSettings, JsonExpectation, Pattern, Settings, Tls, method_named,
+};
 use crate::target::Target;
 
 /// Where the native command line takes targets from when none is given.
@@ -159,10 +161,18 @@ pub struct Invocation {
     pub connect_timeout: Duration,
     /// `--http-status`, as written: `200-299,401`.
     pub http_status: String,
+    pub http_method: Option<String>,
     /// Sent with every http(s) request, as `Name: value`.
-    pub http_headers: Vec<(String, String)>,
+    pub http_headers: Vec<String>,
+    pub http_body: Option<String>,
+    /// A regular expression the body must match.
+    pub http_match: Option<String>,
+    /// `POINTER=VALUE|VALUE`, or `POINTER` alone; all must hold.
+    pub http_json: Vec<String>,
     /// Follow redirects of http(s) targets.
     pub http_follow: bool,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
     pub ca_cert: Option<PathBuf>,
     pub insecure: bool,
     pub until: Until,
@@ -186,8 +196,14 @@ impl Default for Invocation {
             interval: Duration::from_millis(100),
             connect_timeout: Duration::from_secs(2),
             http_status: "200-299".to_owned(),
+            http_method: None,
             http_headers: Vec::new(),
+            http_body: None,
+            http_match: None,
+            http_json: Vec::new(),
             http_follow: false,
+            client_cert: None,
+            client_key: None,
             ca_cert: None,
             insecure: false,
             until: Until::AllReady,
@@ -222,13 +238,13 @@ impl Options {
             }
         }
         let settings = Settings {
-            http: HttpSettings {
-                statuses: invocation.http_status.parse().map_err(Error::Usage)?,
-                headers: invocation.http_headers,
-                follow: invocation.http_follow,
-            },
-            tls: Tls::new(invocation.ca_cert.as_deref(), invocation.insecure)
-                .map_err(Error::Usage)?,
+            http: http_settings(&invocation).map_err(Error::Usage)?,
+            tls: Tls::new(
+                invocation.ca_cert.as_deref(),
+                invocation.insecure,
+                client_identity(&invocation)?,
+            )
+            .map_err(Error::Usage)?,
         };
         let targets = invocation
             .targets
@@ -252,5 +268,51 @@ impl Options {
             after_timeout: invocation.after_timeout,
             voice: invocation.voice,
         })
+    }
+}
+
+/// The global HTTP options, each read as the fragment key of the same meaning is.
+fn http_settings(invocation: &Invocation) -> Result<HttpSettings, String> {
+    let option = |name: &'static str| move |error: String| format!("{name}: {error}");
+    Ok(HttpSettings {
+        statuses: invocation.http_status.parse()?,
+        method: invocation
+            .http_method
+            .as_deref()
+            .map(method_named)
+            .transpose()
+            .map_err(option("--http-method"))?,
+        headers: invocation
+            .http_headers
+            .iter()
+            .map(|header| header.parse::<Header>())
+            .collect::<Result<_, _>>()
+            .map_err(option("--http-header"))?,
+        body: invocation.http_body.clone(),
+        expectations: Expectations {
+            matches: invocation
+                .http_match
+                .as_deref()
+                .map(Pattern::new)
+                .transpose()
+                .map_err(option("--http-match"))?,
+            json: invocation
+                .http_json
+                .iter()
+                .map(|expectation| JsonExpectation::new(expectation))
+                .collect::<Result<_, _>>()
+                .map_err(option("--http-json"))?,
+        },
+        follow: invocation.http_follow,
+    })
+}
+
+/// `--client-cert` and `--client-key`: both or neither.
+fn client_identity(invocation: &Invocation) -> Result<Option<(&Path, &Path)>, Error> {
+    match (&invocation.client_cert, &invocation.client_key) {
+        (Some(cert), Some(key)) => Ok(Some((cert, key))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(Error::Usage("--client-cert needs --client-key".into())),
+        (None, Some(_)) => Err(Error::Usage("--client-key needs --client-cert".into())),
     }
 }

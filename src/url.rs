@@ -23,8 +23,20 @@ pub struct Url<'a> {
     pub password: Option<String>,
     /// `host[:port]`, or `[v6addr][:port]`.
     pub authority: &'a str,
-    /// Everything from the first `/`, `?` or `#` after the authority; may be empty.
+    /// Everything from the first `/` or `?` after the authority up to any
+    /// `#`; may be empty.
     pub path: &'a str,
+    /// What follows the first `#` after the authority: waitfor's own
+    /// per-target keys ([`Url::keys`]), never sent to the server.
+    pub fragment: Option<&'a str>,
+}
+
+/// One `key=value` of a TARGET's fragment (`#status=200&follow`), percent-decoded;
+/// the value is empty for a key written alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    pub name: String,
+    pub value: String,
 }
 
 /// A host and port, as written in `host:port`, `[v6addr]:port` or a URL authority.
@@ -42,9 +54,31 @@ pub enum Host {
     Name(String),
 }
 
-/// `text` with the password of its `user:password@` shown as `***`; a NATS
-/// token (`nats://token@host`) is a password too.
+/// `text` with the password of its `user:password@` shown as `***` (a NATS
+/// token, `nats://token@host`, is a password too), and so the value of
+/// every `header=Name:value` in its fragment.
 pub fn masked(text: &str) -> String {
+    match text.split_once('#') {
+        Some((before, fragment)) => format!("{}#{}", masked_userinfo(before), masked_headers(fragment)),
+        None => masked_userinfo(text),
+    }
+}
+
+fn masked_headers(fragment: &str) -> String {
+    fragment
+        .split('&')
+        .map(|key| match key.strip_prefix("header=") {
+            Some(header) => match header.split_once([':', '%']) {
+                Some((name, _)) => format!("header={name}:***"),
+                None => key.to_owned(),
+            },
+            None => key.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn masked_userinfo(text: &str) -> String {
     let Some((scheme, rest)) = text.split_once("://") else {
         return text.to_owned();
     };
@@ -68,6 +102,10 @@ impl<'a> Url<'a> {
         };
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
         let (authority, path) = rest.split_at(authority_end);
+        let (path, fragment) = match path.split_once('#') {
+            Some((path, fragment)) => (path, Some(fragment)),
+            None => (path, None),
+        };
         let (userinfo, authority) = match authority.rsplit_once('@') {
             Some((userinfo, authority)) => (Some(userinfo), authority),
             None => (None, authority),
@@ -85,7 +123,29 @@ impl<'a> Url<'a> {
             password,
             authority,
             path,
+            fragment,
         })
+    }
+
+    /// The keys of the fragment, in order (`#header=A:1&header=B:2&follow`).
+    pub fn keys(&self) -> Result<Vec<Key>, String> {
+        let Some(fragment) = self.fragment else {
+            return Ok(Vec::new());
+        };
+        fragment
+            .split('&')
+            .filter(|key| !key.is_empty())
+            .map(|key| {
+                let (name, value) = key.split_once('=').unwrap_or((key, ""));
+                let decoded = |text| {
+                    percent_decoded(text).map_err(|error| format!("#{name}: {error}"))
+                };
+                Ok(Key {
+                    name: decoded(name)?,
+                    value: decoded(value)?,
+                })
+            })
+            .collect()
     }
 
     /// The password, or a NATS token (`nats://token@host`), that no output may show.

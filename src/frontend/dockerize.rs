@@ -219,7 +219,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
                 "bad HTTP Headers argument: {header}. expected \"headerName: headerValue\""
             )));
         };
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        headers.push(format!("{}: {}", name.trim(), value.trim()));
     }
     let statuses = all("wait-http-status-code");
     let invocation = Invocation {

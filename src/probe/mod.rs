@@ -25,6 +25,7 @@
 //! 5. Docs: the targets table in `README.md` and `../shared/DESIGN.md`.
 
 mod amqp;
+mod body;
 mod file;
 mod http;
 mod mqtt;
@@ -40,7 +41,8 @@ mod wire;
 
 use crate::url::Url;
 
-pub use http::HttpSettings;
+pub use http::{Header, HttpSettings, method_named};
+pub use body::{Expectations, JsonExpectation, Pattern};
 pub use outcome::{Failure, Ready};
 pub use tls::Tls;
 
@@ -74,19 +76,31 @@ pub enum Probe {
 struct Kind {
     schemes: &'static [&'static str],
     form: &'static str,
+    /// The fragment keys (`#status=…`) its targets may carry.
+    keys: &'static [&'static str],
     build: fn(&Url, &Settings) -> Result<Probe, String>,
 }
+
+/// Every fragment key there is (`../shared/DESIGN.md`, "Per-target
+/// expectations"): one a kind does not list is refused as of no use to it,
+/// one not here as unknown.
+const KEYS: &[&str] = &["status", "method", "header", "body", "match", "json", "follow", "table"];
+
+/// What an http(s) target's fragment may set.
+const HTTP_KEYS: &[&str] = &["status", "method", "header", "body", "match", "json", "follow"];
 
 /// Every kind of target, in the order `--help` lists them.
 const KINDS: &[Kind] = &[
     Kind {
         schemes: &["tcp"],
         form: "host:port, [v6addr]:port, tcp://host:port",
+        keys: &[],
         build: |url, _| Ok(Probe::Tcp(tcp::Tcp::from_url(url)?)),
     },
     Kind {
-        schemes: &["http", "https"],
-        form: "http(s)://host[:port]/path",
+        schemes: &["http", "https", "http+unix"],
+        form: "http(s)://host[:port]/path, http+unix://%2Fsocket%2Fpath/path",
+        keys: HTTP_KEYS,
         build: |url, settings| {
             let http = http::Http::from_url(url, &settings.http, &settings.tls)?;
             Ok(Probe::Http(http))
@@ -95,41 +109,49 @@ const KINDS: &[Kind] = &[
     Kind {
         schemes: &["postgres", "postgresql"],
         form: "postgres://[user@]host[:5432][/db]",
+        keys: &[],
         build: |url, _| Ok(Probe::Postgres(postgres::Postgres::from_url(url)?)),
     },
     Kind {
         schemes: &["mysql", "mariadb"],
         form: "mysql://[user[:password]@]host[:3306]",
+        keys: &[],
         build: |url, _| Ok(Probe::Mysql(mysql::Mysql::from_url(url)?)),
     },
     Kind {
         schemes: &["redis", "rediss"],
         form: "redis(s)://[:password@]host[:6379]",
+        keys: &[],
         build: |url, settings| Ok(Probe::Redis(redis::Redis::from_url(url, &settings.tls)?)),
     },
     Kind {
         schemes: &["amqp"],
         form: "amqp://[user:password@]host[:5672][/vhost]",
+        keys: &[],
         build: |url, _| Ok(Probe::Amqp(amqp::Amqp::from_url(url)?)),
     },
     Kind {
         schemes: &["mqtt"],
         form: "mqtt://host[:1883]",
+        keys: &[],
         build: |url, _| Ok(Probe::Mqtt(mqtt::Mqtt::from_url(url)?)),
     },
     Kind {
         schemes: &["nats"],
         form: "nats://host[:4222]",
+        keys: &[],
         build: |url, _| Ok(Probe::Nats(nats::Nats::from_url(url)?)),
     },
     Kind {
         schemes: &["unix"],
         form: "unix:///path",
+        keys: &[],
         build: |url, _| Ok(Probe::Unix(unix::Unix::from_url(url)?)),
     },
     Kind {
         schemes: &["file"],
         form: "file:///path",
+        keys: &[],
         build: |url, _| Ok(Probe::File(file::File::from_url(url)?)),
     },
 ];
@@ -143,7 +165,21 @@ impl Probe {
     pub fn from_url(url: &Url, settings: &Settings) -> Result<Self, String> {
         let scheme = url.scheme.as_str();
         match KINDS.iter().find(|kind| kind.schemes.contains(&scheme)) {
-            Some(kind) => (kind.build)(url, settings),
+            Some(kind) => {
+                for key in url.keys()? {
+                    let name = key.name.as_str();
+                    if !KEYS.contains(&name) {
+                        return Err(format!(
+                            "unknown key #{name} (known: {})",
+                            KEYS.join(", ")
+                        ));
+                    }
+                    if !kind.keys.contains(&name) {
+                        return Err(format!("#{name}: a {scheme}:// target cannot use it"));
+                    }
+                }
+                (kind.build)(url, settings)
+            }
             None => {
                 let schemes: Vec<&str> = KINDS
                     .iter()
@@ -155,6 +191,14 @@ impl Probe {
                     schemes.join("://, ")
                 ))
             }
+        }
+    }
+
+    /// What the target sends that output must never show (HTTP header values).
+    pub fn secrets(&self) -> Vec<String> {
+        match self {
+            Probe::Http(probe) => probe.secrets(),
+            _ => Vec::new(),
         }
     }
 

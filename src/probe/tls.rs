@@ -20,8 +20,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::{CryptoProvider, ring};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{
     CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
@@ -33,10 +34,12 @@ use super::outcome::{Failure, describe};
 use crate::human;
 use crate::url::Host;
 
-/// How TLS targets verify their server, from `--ca-cert` and `--insecure`.
+/// How TLS targets verify their server, from `--ca-cert` and `--insecure`,
+/// and the certificate they show it, from `--client-cert` and `--client-key`.
 pub struct Tls {
     extra_roots: Vec<CertificateDer<'static>>,
     insecure: bool,
+    identity: Option<Arc<CertifiedKey>>,
     connector: OnceCell<TlsConnector>,
 }
 
@@ -46,14 +49,21 @@ impl Default for Tls {
         Tls {
             extra_roots: Vec::new(),
             insecure: false,
+            identity: None,
             connector: OnceCell::new(),
         }
     }
 }
 
 impl Tls {
-    /// Reads `--ca-cert` now, so a bad file is a usage error before anything runs.
-    pub fn new(ca_cert: Option<&Path>, insecure: bool) -> Result<Self, String> {
+    /// Reads `--ca-cert` and the client certificate and key now, so a bad
+    /// file, or a key that is not the certificate's, is a usage error before
+    /// anything runs.
+    pub fn new(
+        ca_cert: Option<&Path>,
+        insecure: bool,
+        client: Option<(&Path, &Path)>,
+    ) -> Result<Self, String> {
         let extra_roots = match ca_cert {
             None => Vec::new(),
             Some(path) => {
@@ -72,6 +82,9 @@ impl Tls {
         Ok(Tls {
             extra_roots,
             insecure,
+            identity: client
+                .map(|(cert, key)| identity(cert, key).map(Arc::new))
+                .transpose()?,
             connector: OnceCell::new(),
         })
     }
@@ -107,13 +120,44 @@ impl Tls {
             given: self.extra_roots.clone(),
             provider,
         });
-        let config = builder
+        let builder = builder
             .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_no_client_auth();
+            .with_custom_certificate_verifier(verifier);
+        let config = match &self.identity {
+            Some(identity) => {
+                builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(Arc::clone(identity))))
+            }
+            None => builder.with_no_client_auth(),
+        };
         let connector = TlsConnector::from(Arc::new(config));
         Ok(self.connector.get_or_init(|| connector).clone())
     }
+}
+
+/// A client certificate chain (PEM) and its key (PEM: PKCS#8, or the older
+/// PKCS#1 and SEC1 forms; RSA, ECDSA or Ed25519), checked to belong together.
+fn identity(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|error| format!("--client-cert {}: {error}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!(
+            "--client-cert {}: no PEM certificate in it",
+            cert.display()
+        ));
+    }
+    let private_key = PrivateKeyDer::from_pem_file(key)
+        .map_err(|error| format!("--client-key {}: {error}", key.display()))?;
+    CertifiedKey::from_der(chain, private_key, &ring::default_provider()).map_err(|error| {
+        match error {
+            rustls::Error::InconsistentKeys(_) => format!(
+                "--client-key {} is not the key of --client-cert {}",
+                key.display(),
+                cert.display()
+            ),
+            other => format!("--client-key {}: {other}", key.display()),
+        }
+    })
 }
 
 pub async fn handshake(

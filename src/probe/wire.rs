@@ -7,9 +7,10 @@
 //! megabytes cannot make waitfor buffer them.
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsConnector;
 
@@ -105,6 +106,28 @@ pub async fn open(endpoint: &Endpoint, tls: Option<&TlsConnector>) -> Result<Box
         Some(connector) => Box::new(tls::handshake(connector, &endpoint.host, stream).await?),
         None => Box::new(stream),
     })
+}
+
+/// The longest path `sun_path` holds, less its terminating NUL.
+const SOCKET_PATH_AT_MOST: usize = 107;
+
+/// `path`, if a unix socket address can hold it.
+pub fn socket_path(path: PathBuf) -> Result<PathBuf, String> {
+    let length = path.as_os_str().len();
+    match length <= SOCKET_PATH_AT_MOST {
+        true => Ok(path),
+        false => Err(format!(
+            "the socket path is {length} bytes long; a unix socket address holds at most {SOCKET_PATH_AT_MOST}"
+        )),
+    }
+}
+
+/// Connects to the unix socket at `path`.
+pub async fn open_unix(path: &Path) -> Result<Box<dyn Io>, Failure> {
+    let stream = UnixStream::connect(path)
+        .await
+        .map_err(|error| Failure::new(describe(&error)))?;
+    Ok(Box::new(stream))
 }
 
 /// A connection with a read buffer, for protocols that are a few messages each way.
