@@ -53,6 +53,48 @@ struct Cli {
     )]
     http_status: String,
 
+    /// Request method for http(s) targets [default: GET, or POST with --http-body]
+    #[arg(long, env = "WAITFOR_HTTP_METHOD", value_name = "METHOD")]
+    http_method: Option<String>,
+
+    /// Request header for http(s) targets, as 'Name: value' (repeatable; ${VAR} expanded)
+    #[arg(
+        long = "http-header",
+        env = "WAITFOR_HTTP_HEADERS",
+        value_name = "HEADER",
+        value_delimiter = '\n'
+    )]
+    http_headers: Vec<String>,
+
+    /// Request body for http(s) targets (${VAR} expanded)
+    #[arg(long, env = "WAITFOR_HTTP_BODY", value_name = "TEXT")]
+    http_body: Option<String>,
+
+    /// Regular expression the first 64 KiB of an http(s) body must match
+    #[arg(long, env = "WAITFOR_HTTP_MATCH", value_name = "REGEX")]
+    http_match: Option<String>,
+
+    /// Value a JSON body must hold, as /status=green|yellow, or /leader alone (repeatable)
+    #[arg(
+        long,
+        env = "WAITFOR_HTTP_JSON",
+        value_name = "POINTER=VALUE",
+        value_delimiter = '\n'
+    )]
+    http_json: Vec<String>,
+
+    /// Follow up to 10 redirects of http(s) targets
+    #[arg(long, env = "WAITFOR_HTTP_FOLLOW")]
+    http_follow: bool,
+
+    /// Client certificate (PEM) for https and rediss targets
+    #[arg(long, env = "WAITFOR_CLIENT_CERT", value_name = "FILE")]
+    client_cert: Option<PathBuf>,
+
+    /// The client certificate's key (PEM: PKCS#8, PKCS#1 or SEC1)
+    #[arg(long, env = "WAITFOR_CLIENT_KEY", value_name = "FILE")]
+    client_key: Option<PathBuf>,
+
     /// Extra trust anchor (PEM) for https and rediss targets, beside the bundled web roots
     #[arg(long, env = "WAITFOR_CA_CERT", value_name = "FILE")]
     ca_cert: Option<PathBuf>,
@@ -119,6 +161,14 @@ fn invocation(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, Er
         interval: cli.interval,
         connect_timeout: cli.connect_timeout,
         http_status: cli.http_status,
+        http_method: cli.http_method,
+        http_headers: cli.http_headers,
+        http_body: cli.http_body,
+        http_match: cli.http_match,
+        http_json: cli.http_json,
+        http_follow: cli.http_follow,
+        client_cert: cli.client_cert,
+        client_key: cli.client_key,
         ca_cert: cli.ca_cert,
         insecure: cli.insecure,
         until: match cli.any {
@@ -165,7 +215,10 @@ fn after_help() -> String {
     }
     text.push_str(
         "\n\
-Targets may also come from WAITFOR_TARGETS, separated by spaces or commas.
+Targets may also come from WAITFOR_TARGETS, separated by spaces or commas. ${VAR} and
+${VAR:-default} are expanded in them (VAR_FILE names a file to read where VAR is unset; $$ is $).
+A target's #fragment sets its own HTTP checks: #status=LIST, method=M, header=Name:value,
+body=TEXT, match=REGEX, json=POINTER=VALUE, follow (joined with &), never sent.
 Durations: 250ms, 30s, 1m30s, or a bare number of seconds.
 
 Exit codes: 0 ready (no COMMAND), 2 bad usage, 124 deadline passed, 126 COMMAND not
@@ -225,6 +278,13 @@ mod tests {
                 "--log-format",
                 "json",
                 "--http-status",
+                "--http-method",
+                "--http-header",
+                "--http-json",
+                "--http-match",
+                "--http-follow",
+                "#json=/status=UP",
+                "#status=200&follow",
                 "--ca-cert",
                 "--insecure",
                 "--init",

@@ -17,6 +17,7 @@ pub mod cli;
 mod deadline;
 pub mod error;
 pub mod exec;
+mod expand;
 pub mod face;
 pub mod frontend;
 #[doc(hidden)]

@@ -15,6 +15,7 @@ use std::time::Duration;
 use tracing::level_filters::LevelFilter;
 
 use crate::error::Error;
+use crate::expand;
 use crate::probe::{
     Expectations, Header, HttpSettings, JsonExpectation, Pattern, Settings, Tls, method_named,
 };
@@ -173,6 +174,9 @@ pub struct Invocation {
     pub http_follow: bool,
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
+    /// Whether `${VAR}` in TARGETs, header and body values is expanded
+    /// (waitfor's own way; an incumbent's shell has done it already).
+    pub expand_variables: bool,
     pub ca_cert: Option<PathBuf>,
     pub insecure: bool,
     pub until: Until,
@@ -204,6 +208,7 @@ impl Default for Invocation {
             http_follow: false,
             client_cert: None,
             client_key: None,
+            expand_variables: true,
             ca_cert: None,
             insecure: false,
             until: Until::AllReady,
@@ -246,10 +251,14 @@ impl Options {
             )
             .map_err(Error::Usage)?,
         };
+        let env = |name: &str| std::env::var(name).ok();
         let targets = invocation
             .targets
             .iter()
-            .map(|text| Target::parse(text, &settings))
+            .map(|text| match invocation.expand_variables {
+                true => Target::expanded(text, &settings, &env),
+                false => Target::parse(text, &settings),
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|invalid| Error::Usage(invalid.to_string()))?;
         Ok(Options {
@@ -271,9 +280,15 @@ impl Options {
     }
 }
 
-/// The global HTTP options, each read as the fragment key of the same meaning is.
+/// The global HTTP options, each read as the fragment key of the same meaning
+/// is; header and body values with their `${VAR}`s expanded.
 fn http_settings(invocation: &Invocation) -> Result<HttpSettings, String> {
     let option = |name: &'static str| move |error: String| format!("{name}: {error}");
+    let env = |name: &str| std::env::var(name).ok();
+    let expanded = |text: &str| match invocation.expand_variables {
+        true => expand::expanded(text, &env, |_| false),
+        false => Ok(text.to_owned()),
+    };
     Ok(HttpSettings {
         statuses: invocation.http_status.parse()?,
         method: invocation
@@ -285,10 +300,15 @@ fn http_settings(invocation: &Invocation) -> Result<HttpSettings, String> {
         headers: invocation
             .http_headers
             .iter()
-            .map(|header| header.parse::<Header>())
+            .map(|header| expanded(header)?.parse::<Header>())
             .collect::<Result<_, _>>()
             .map_err(option("--http-header"))?,
-        body: invocation.http_body.clone(),
+        body: invocation
+            .http_body
+            .as_deref()
+            .map(expanded)
+            .transpose()
+            .map_err(option("--http-body"))?,
         expectations: Expectations {
             matches: invocation
                 .http_match

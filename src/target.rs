@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use crate::expand::{self, Environment};
 use crate::human;
 use crate::probe::{Failure, Probe, Ready, Settings};
 use crate::url::{Url, masked};
@@ -16,11 +17,12 @@ use crate::url::{Url, masked};
 #[derive(Clone)]
 pub struct Target {
     probe: Probe,
-    /// The TARGET as given, with any password shown as `***`.
+    /// The TARGET as given (its variables not expanded), with any password
+    /// and header value shown as `***`.
     label: String,
-    /// The password (or token) the TARGET carries, masked in whatever an
-    /// attempt says: a server may echo what it was sent.
-    secret: Option<String>,
+    /// The password (or token) and header values the TARGET sends, masked
+    /// in whatever an attempt says: a server may echo what it was sent.
+    secrets: Vec<String>,
 }
 
 /// How long a password must be to be masked in what a server says.
@@ -42,8 +44,27 @@ impl fmt::Display for InvalidTarget {
 impl std::error::Error for InvalidTarget {}
 
 impl Target {
+    /// A TARGET taken as it is written.
     pub fn parse(text: &str, settings: &Settings) -> Result<Self, InvalidTarget> {
-        let label = human::shortened(&human::escaped(&masked(text)));
+        Target::build(text, text, settings)
+    }
+
+    /// A TARGET whose `${VAR}`s are expanded from `env`; output names it as
+    /// written, never with what the variables held.
+    pub fn expanded(
+        text: &str,
+        settings: &Settings,
+        env: Environment,
+    ) -> Result<Self, InvalidTarget> {
+        let expanded = expand::target(text, env).map_err(|reason| InvalidTarget {
+            target: label(text),
+            reason,
+        })?;
+        Target::build(text, &expanded, settings)
+    }
+
+    fn build(written: &str, text: &str, settings: &Settings) -> Result<Self, InvalidTarget> {
+        let label = label(written);
         let invalid = |reason: String| InvalidTarget {
             target: label.clone(),
             reason,
@@ -53,25 +74,33 @@ impl Target {
         }
         let url = Url::split(text).map_err(invalid)?;
         let probe = Probe::from_url(&url, settings).map_err(invalid)?;
+        let secrets = url
+            .secret()
+            .into_iter()
+            .chain(probe.secrets())
+            // A secret of a few characters is found in too many words to mask.
+            .filter(|secret| secret.len() >= MASKED_AT_LEAST)
+            .collect();
         Ok(Target {
             probe,
             label,
-            // A secret of a few characters is found in too many words to mask.
-            secret: url
-                .secret()
-                .filter(|secret| secret.len() >= MASKED_AT_LEAST),
+            secrets,
         })
     }
 
     /// One attempt at the target, in the words output shows: its password
     /// masked (a server may echo what it was sent), long messages shortened.
     pub async fn check(&self) -> Result<Ready, Failure> {
-        let secret = self.secret.as_deref();
         match self.probe.check().await {
-            Ok(ready) => Ok(ready.shown(secret)),
-            Err(failure) => Err(failure.shown(secret)),
+            Ok(ready) => Ok(ready.shown(&self.secrets)),
+            Err(failure) => Err(failure.shown(&self.secrets)),
         }
     }
+}
+
+/// How output names a TARGET: as written, secrets masked, on one line, not too long.
+fn label(written: &str) -> String {
+    human::shortened(&human::escaped(&masked(written)))
 }
 
 impl fmt::Display for Target {

@@ -54,12 +54,46 @@ pub enum Host {
     Name(String),
 }
 
+/// Where the parts of a TARGET that waitfor percent-decodes (the user and
+/// password, the fragment) lie in its text.
+pub struct Layout {
+    userinfo: std::ops::Range<usize>,
+    fragment_from: usize,
+}
+
+impl Layout {
+    pub fn of(text: &str) -> Self {
+        let start = text.find("://").map_or(0, |at| at + 3);
+        let authority_end = start
+            + text[start..]
+                .find(['/', '?', '#'])
+                .unwrap_or(text.len() - start);
+        let userinfo_end = text[start..authority_end]
+            .rfind('@')
+            .map_or(start, |at| start + at);
+        let fragment_from = text[authority_end..]
+            .find('#')
+            .map_or(text.len(), |at| authority_end + at);
+        Layout {
+            userinfo: start..userinfo_end,
+            fragment_from,
+        }
+    }
+
+    /// Whether the byte at `offset` is in a part that is percent-decoded.
+    pub fn decoded_at(&self, offset: usize) -> bool {
+        self.userinfo.contains(&offset) || offset > self.fragment_from
+    }
+}
+
 /// `text` with the password of its `user:password@` shown as `***` (a NATS
 /// token, `nats://token@host`, is a password too), and so the value of
 /// every `header=Name:value` in its fragment.
 pub fn masked(text: &str) -> String {
     match text.split_once('#') {
-        Some((before, fragment)) => format!("{}#{}", masked_userinfo(before), masked_headers(fragment)),
+        Some((before, fragment)) => {
+            format!("{}#{}", masked_userinfo(before), masked_headers(fragment))
+        }
         None => masked_userinfo(text),
     }
 }
@@ -137,9 +171,8 @@ impl<'a> Url<'a> {
             .filter(|key| !key.is_empty())
             .map(|key| {
                 let (name, value) = key.split_once('=').unwrap_or((key, ""));
-                let decoded = |text| {
-                    percent_decoded(text).map_err(|error| format!("#{name}: {error}"))
-                };
+                let decoded =
+                    |text| percent_decoded(text).map_err(|error| format!("#{name}: {error}"));
                 Ok(Key {
                     name: decoded(name)?,
                     value: decoded(value)?,
@@ -183,7 +216,7 @@ impl<'a> Url<'a> {
                 self.scheme
             ));
         }
-        Ok(PathBuf::from(self.path))
+        Ok(PathBuf::from(percent_decoded(self.path)?))
     }
 
     /// Refuses credentials, for schemes that have no use for them.

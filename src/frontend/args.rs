@@ -3,8 +3,7 @@
 
 use std::ffi::OsString;
 
-/// Reads the environment: a function, so that tests can give one of their own.
-pub type Environment<'a> = &'a dyn Fn(&str) -> Option<String>;
+pub use crate::expand::Environment;
 
 /// `host:port` as a TCP target, an IPv6 address in brackets.
 pub fn tcp_target(host: &str, port: &str) -> String {

@@ -103,6 +103,7 @@ pub fn parse(env: Environment) -> Result<Options, Error> {
             verbosity: Verbosity::Quiet,
             format: LogFormat::Text,
         },
+        expand_variables: false,
         voice: Voice::ComposeWait(ComposeWait {
             level,
             warnings,

@@ -251,6 +251,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
             verbosity: Verbosity::Quiet,
             format: LogFormat::Text,
         },
+        expand_variables: false,
         voice: Voice::Dockerize {
             waits,
             timeout,

@@ -120,6 +120,7 @@ pub fn parse(invoked: &str, args: Vec<OsString>, env: Environment) -> Result<Opt
             verbosity: Verbosity::Quiet,
             format: LogFormat::Text,
         },
+        expand_variables: false,
         voice: Voice::WaitFor,
         ..Invocation::default()
     };

@@ -108,6 +108,7 @@ pub fn parse(name: &str, args: Vec<OsString>, env: Environment) -> Result<Option
             verbosity: Verbosity::Quiet,
             format: LogFormat::Text,
         },
+        expand_variables: false,
         voice: Voice::WaitForIt {
             name: name.to_owned(),
             host_port,

@@ -72,15 +72,20 @@ impl Expectations {
                 human::shortened(&text)
             ))
         })?;
-        self.json.iter().try_for_each(|expectation| expectation.check(&document))
+        self.json
+            .iter()
+            .try_for_each(|expectation| expectation.check(&document))
     }
 }
 
 impl Pattern {
     pub fn new(text: &str) -> Result<Self, String> {
-        Regex::new(text)
-            .map(Pattern)
-            .map_err(|error| format!("{:?} is not a regular expression: {error}", human::shortened(text)))
+        Regex::new(text).map(Pattern).map_err(|error| {
+            format!(
+                "{:?} is not a regular expression: {error}",
+                human::shortened(text)
+            )
+        })
     }
 }
 
@@ -148,19 +153,27 @@ mod tests {
     fn checked(expectations: &[&str], body: &str) -> Result<(), String> {
         let expectations = Expectations {
             matches: None,
-            json: expectations.iter().map(|e| JsonExpectation::new(e).unwrap()).collect(),
+            json: expectations
+                .iter()
+                .map(|e| JsonExpectation::new(e).unwrap())
+                .collect(),
         };
         let body = Body {
             bytes: body.as_bytes().to_vec(),
             cut: false,
         };
-        expectations.check(&body).map_err(|failure| failure.to_string())
+        expectations
+            .check(&body)
+            .map_err(|failure| failure.to_string())
     }
 
     #[test]
     fn json_expectations() {
         let health = r#"{"status":"yellow","nodes":3,"ok":true,"leader":null,"tags":["a"]}"#;
-        assert_eq!(checked(&["/status=green|yellow", "/nodes=3", "/ok=true"], health), Ok(()));
+        assert_eq!(
+            checked(&["/status=green|yellow", "/nodes=3", "/ok=true"], health),
+            Ok(())
+        );
         assert_eq!(checked(&["/tags/0=a", "/tags"], health), Ok(()));
         assert_eq!(
             checked(&["/status=green"], health),
@@ -168,10 +181,16 @@ mod tests {
         );
         assert_eq!(checked(&["/leader"], health), Err("/leader is null".into()));
         assert_eq!(checked(&["/leader=null"], health), Ok(()));
-        assert_eq!(checked(&["/missing"], health), Err("/missing is missing".into()));
+        assert_eq!(
+            checked(&["/missing"], health),
+            Err("/missing is missing".into())
+        );
         assert_eq!(checked(&["=ok"], "\"ok\""), Ok(()));
         let not_json = checked(&["/status"], "<html>").unwrap_err();
-        assert!(not_json.starts_with("the body is not JSON (expected value"), "{not_json}");
+        assert!(
+            not_json.starts_with("the body is not JSON (expected value"),
+            "{not_json}"
+        );
         assert!(JsonExpectation::new("status=UP").is_err());
     }
 
@@ -191,6 +210,9 @@ mod tests {
             ..expectations
         };
         let reason = expectations.check(&body).unwrap_err().to_string();
-        assert!(reason.starts_with("the body is larger than 64 KiB"), "{reason}");
+        assert!(
+            reason.starts_with("the body is larger than 64 KiB"),
+            "{reason}"
+        );
     }
 }

@@ -27,8 +27,8 @@ use hyper_util::rt::TokioIo;
 use tokio_rustls::TlsConnector;
 
 use super::body::{Body, Expectations, JsonExpectation, Pattern};
-use super::outcome::{Failure, Ready, describe};
-use super::tls::Tls;
+use super::outcome::{Failure, Ready};
+use super::tls::{Tls, described};
 use super::wire::{Io, MOST_READ, open, open_unix, socket_path};
 use crate::url::{Endpoint, Key, Url, percent_decoded};
 
@@ -82,7 +82,10 @@ struct Hop {
 
 #[derive(Clone, PartialEq)]
 enum Address {
-    Tcp { endpoint: Endpoint, https: bool },
+    Tcp {
+        endpoint: Endpoint,
+        https: bool,
+    },
     /// `http+unix://`: the socket's path is the URL's host, percent-encoded.
     Unix(PathBuf),
 }
@@ -97,7 +100,8 @@ impl HttpSettings {
     /// the repeatable `header` and `json`).
     fn with_keys(&self, keys: &[Key]) -> Result<HttpSettings, String> {
         let mut settings = self.clone();
-        let given = |name: &str| -> Vec<&Key> { keys.iter().filter(|key| key.name == name).collect() };
+        let given =
+            |name: &str| -> Vec<&Key> { keys.iter().filter(|key| key.name == name).collect() };
         let last = |name: &str| given(name).last().map(|key| key.value.as_str());
         if let Some(list) = last("status") {
             settings.statuses = list.parse()?;
@@ -127,7 +131,11 @@ impl HttpSettings {
             settings.follow = match follow {
                 "" | "true" | "1" => true,
                 "false" | "0" => false,
-                other => return Err(format!("#follow={other:?}: write #follow, or #follow=false")),
+                other => {
+                    return Err(format!(
+                        "#follow={other:?}: write #follow, or #follow=false"
+                    ));
+                }
             };
         }
         Ok(settings)
@@ -444,7 +452,7 @@ fn failure(error: hyper::Error) -> Failure {
     while let Some(cause) = source {
         // An I/O error in the words every probe uses, not "... (os error 104)".
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            text = format!("{text}: {}", describe(io));
+            text = format!("{text}: {}", described(io));
             break;
         }
         text = format!("{text}: {cause}");

@@ -41,8 +41,8 @@ mod wire;
 
 use crate::url::Url;
 
-pub use http::{Header, HttpSettings, method_named};
 pub use body::{Expectations, JsonExpectation, Pattern};
+pub use http::{Header, HttpSettings, method_named};
 pub use outcome::{Failure, Ready};
 pub use tls::Tls;
 
@@ -59,7 +59,8 @@ pub struct Settings {
 #[derive(Clone)]
 pub enum Probe {
     Tcp(tcp::Tcp),
-    Http(http::Http),
+    // Boxed: its request settings make it the largest by far.
+    Http(Box<http::Http>),
     Postgres(postgres::Postgres),
     Mysql(mysql::Mysql),
     Redis(redis::Redis),
@@ -84,10 +85,14 @@ struct Kind {
 /// Every fragment key there is (`../shared/DESIGN.md`, "Per-target
 /// expectations"): one a kind does not list is refused as of no use to it,
 /// one not here as unknown.
-const KEYS: &[&str] = &["status", "method", "header", "body", "match", "json", "follow", "table"];
+const KEYS: &[&str] = &[
+    "status", "method", "header", "body", "match", "json", "follow", "table",
+];
 
 /// What an http(s) target's fragment may set.
-const HTTP_KEYS: &[&str] = &["status", "method", "header", "body", "match", "json", "follow"];
+const HTTP_KEYS: &[&str] = &[
+    "status", "method", "header", "body", "match", "json", "follow",
+];
 
 /// Every kind of target, in the order `--help` lists them.
 const KINDS: &[Kind] = &[
@@ -103,7 +108,7 @@ const KINDS: &[Kind] = &[
         keys: HTTP_KEYS,
         build: |url, settings| {
             let http = http::Http::from_url(url, &settings.http, &settings.tls)?;
-            Ok(Probe::Http(http))
+            Ok(Probe::Http(Box::new(http)))
         },
     },
     Kind {
@@ -169,10 +174,7 @@ impl Probe {
                 for key in url.keys()? {
                     let name = key.name.as_str();
                     if !KEYS.contains(&name) {
-                        return Err(format!(
-                            "unknown key #{name} (known: {})",
-                            KEYS.join(", ")
-                        ));
+                        return Err(format!("unknown key #{name} (known: {})", KEYS.join(", ")));
                     }
                     if !kind.keys.contains(&name) {
                         return Err(format!("#{name}: a {scheme}:// target cannot use it"));

@@ -31,10 +31,10 @@ impl Ready {
         }
     }
 
-    /// The note as output shows it: `secret` masked, then shortened.
-    pub fn shown(self, secret: Option<&str>) -> Self {
+    /// The note as output shows it: `secrets` masked, then shortened.
+    pub fn shown(self, secrets: &[String]) -> Self {
         Ready {
-            note: self.note.map(|note| shown(&note, secret)),
+            note: self.note.map(|note| shown(&note, secrets)),
             ..self
         }
     }
@@ -64,25 +64,26 @@ impl Failure {
         }
     }
 
-    /// The reason as output shows it: `secret` masked, then shortened.
-    pub fn shown(self, secret: Option<&str>) -> Self {
+    /// The reason as output shows it: `secrets` masked, then shortened.
+    pub fn shown(self, secrets: &[String]) -> Self {
         Failure {
-            reason: shown(&self.reason, secret),
+            reason: shown(&self.reason, secrets),
             ..self
         }
     }
 }
 
-/// `text` with `secret` shown as `***` (also where a server's words were
-/// quoted with escapes, as `preview` does), then shortened to one line's length.
-fn shown(text: &str, secret: Option<&str>) -> String {
-    match secret {
-        Some(secret) => {
-            let escaped: String = secret.escape_debug().collect();
-            human::shortened_line(&text.replace(secret, "***").replace(&escaped, "***"))
-        }
-        None => human::shortened_line(text),
+/// `text` with each of `secrets` shown as `***` (also where a server's words
+/// were quoted with escapes, as `preview` does), then shortened to one line's length.
+fn shown(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets {
+        let escaped: String = secret.escape_debug().collect();
+        text = text
+            .replace(secret.as_str(), "***")
+            .replace(&escaped, "***");
     }
+    human::shortened_line(&text)
 }
 
 impl fmt::Display for Failure {
@@ -119,7 +120,7 @@ mod tests {
             failure.to_string(),
             "the server answered -ERR bad\\nnews \\u{1b}[2J"
         );
-        let long = Failure::new("x".repeat(10_000)).shown(None).to_string();
+        let long = Failure::new("x".repeat(10_000)).shown(&[]).to_string();
         assert!(long.chars().count() < 400, "{long}");
     }
 
@@ -129,7 +130,7 @@ mod tests {
         let secret = "Sup3rS3cretPassw0rd";
         for at in 230..250 {
             let reason = format!("{}{secret}{}", "x".repeat(at), "y".repeat(500));
-            let shown = Failure::new(reason).shown(Some(secret)).to_string();
+            let shown = Failure::new(reason).shown(&[secret.to_owned()]).to_string();
             assert!(
                 !shown.contains("Sup3r") && !shown.contains("w0rd"),
                 "{shown}"

@@ -124,9 +124,8 @@ impl Tls {
             .dangerous()
             .with_custom_certificate_verifier(verifier);
         let config = match &self.identity {
-            Some(identity) => {
-                builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(Arc::clone(identity))))
-            }
+            Some(identity) => builder
+                .with_client_cert_resolver(Arc::new(SingleCertAndKey::from(Arc::clone(identity)))),
             None => builder.with_no_client_auth(),
         };
         let connector = TlsConnector::from(Arc::new(config));
@@ -185,6 +184,18 @@ pub async fn handshake(
     })
 }
 
+/// An I/O error in words, the TLS ones too: after the handshake a server
+/// may still refuse (TLS 1.3 checks a client certificate then).
+pub fn described(error: &std::io::Error) -> String {
+    match error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>())
+    {
+        Some(tls) => format!("TLS: {}", in_words(tls)),
+        None => describe(error),
+    }
+}
+
 /// A TLS failure as a person reads it.
 fn in_words(error: &rustls::Error) -> String {
     use CertificateError::*;
@@ -192,6 +203,10 @@ fn in_words(error: &rustls::Error) -> String {
         rustls::Error::InvalidCertificate(certificate) => certificate,
         rustls::Error::InvalidMessage(_) => {
             return "the server does not speak TLS on this port (plain HTTP or another protocol?)"
+                .to_owned();
+        }
+        rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
+            return "the server requires a client certificate (--client-cert, --client-key)"
                 .to_owned();
         }
         rustls::Error::AlertReceived(alert) => {

@@ -152,11 +152,11 @@ impl Wire {
         self.stream
             .write_all(bytes)
             .await
-            .map_err(|error| Failure::new(format!("sending failed: {}", describe(&error))))?;
+            .map_err(|error| Failure::new(format!("sending failed: {}", tls::described(&error))))?;
         self.stream
             .flush()
             .await
-            .map_err(|error| Failure::new(format!("sending failed: {}", describe(&error))))
+            .map_err(|error| Failure::new(format!("sending failed: {}", tls::described(&error))))
     }
 
     /// The next `count` bytes of the reply.
@@ -193,7 +193,10 @@ impl Wire {
         }
         let mut chunk = vec![0; (MOST_READ - self.read).min(8 * 1024)];
         let count = self.stream.read(&mut chunk).await.map_err(|error| {
-            Failure::new(format!("reading the reply failed: {}", describe(&error)))
+            Failure::new(format!(
+                "reading the reply failed: {}",
+                tls::described(&error)
+            ))
         })?;
         if count == 0 {
             return Err(Failure::new(match self.read {
