@@ -66,9 +66,9 @@ class Bare(Tool):
 
 
 class Waitfor(Tool):
-    def __init__(self, binary, *options):
+    def __init__(self, binary, *options, name="waitfor"):
         self.binary, self.options = binary, list(options)
-        self.name = " ".join(["waitfor", *options])
+        self.name = " ".join([name, *options])
 
     def argv(self, targets, timeout, command):
         return [self.binary, "-q", "-t", f"{timeout or 0}s", *self.options,
@@ -420,13 +420,16 @@ def main():
     parser.add_argument("--out", default="bench/results")
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--latency-trials", type=int, default=60)
+    parser.add_argument("--baseline", metavar="BINARY",
+                        help="an earlier waitfor to measure beside this one in the fast path")
     parser.add_argument("--only", nargs="+", metavar="STEP",
                         help="measure only these steps again, keeping the others from latest.json")
     args = parser.parse_args()
 
     waitfor = Waitfor(args.waitfor)
     peers = [WaitForIt(), WaitOn("wait-on", args.peers), WaitPort("wait-port", args.peers)]
-    fast_tools = [Bare(), waitfor, *peers]
+    baseline = [Waitfor(args.baseline, name="waitfor (baseline)")] if args.baseline else []
+    fast_tools = [Bare(), waitfor, *baseline, *peers]
     waiting_tools = [waitfor, Waitfor(args.waitfor, "-i", "10ms"), *peers]
     out = Path(args.out)
     results = {"trials": {"fast": args.trials, "latency": args.latency_trials}}

@@ -11,7 +11,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use common::servers::{Certificates, Service, certificates, start_nginx, start_redis};
+use common::servers::{Service, certificates, client_identity, start_nginx, start_redis};
 use common::*;
 
 /// nginx with `servers`, once it answers on `port`.
@@ -193,64 +193,6 @@ fn http_over_a_unix_socket() {
     );
     assert_eq!(run.code(), 0, "{run:?}");
     run.says(&format!("http+unix://{encoded}/_ping#match=^OK$ is ready"));
-}
-
-/// A client key and a certificate for it signed by the test CA, in `form`.
-fn client_identity(
-    dir: &Path,
-    certs: &Certificates,
-    name: &str,
-    form: &[&str],
-) -> (String, String) {
-    let openssl = |args: &[&str]| {
-        run_ok(
-            std::process::Command::new("openssl")
-                .args(args)
-                .current_dir(dir),
-        )
-    };
-    let (key, csr, cert) = (
-        format!("{name}.key"),
-        format!("{name}.csr"),
-        format!("{name}.pem"),
-    );
-    openssl(&[&form[..1], &["-out", &key], &form[1..]].concat());
-    openssl(&[
-        "req",
-        "-new",
-        "-key",
-        &key,
-        "-subj",
-        &format!("/CN={name}"),
-        "-out",
-        &csr,
-    ]);
-    fs::write(
-        dir.join("client.ext"),
-        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
-    )
-    .unwrap();
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        &csr,
-        "-CA",
-        &certs.ca.display().to_string(),
-        "-CAkey",
-        &dir.join("ca.key").display().to_string(),
-        "-CAcreateserial",
-        "-out",
-        &cert,
-        "-days",
-        "2",
-        "-extfile",
-        "client.ext",
-    ]);
-    (
-        dir.join(cert).display().to_string(),
-        dir.join(key).display().to_string(),
-    )
 }
 
 #[test]

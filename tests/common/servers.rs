@@ -151,6 +151,58 @@ pub fn certificates(dir: &Path) -> Certificates {
     }
 }
 
+/// A client key and a certificate for it signed by the test CA, in `form`.
+pub fn client_identity(
+    dir: &Path,
+    certs: &Certificates,
+    name: &str,
+    form: &[&str],
+) -> (String, String) {
+    let openssl = |args: &[&str]| run_ok(Command::new("openssl").args(args).current_dir(dir));
+    let (key, csr, cert) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.pem"),
+    );
+    openssl(&[&form[..1], &["-out", &key], &form[1..]].concat());
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        &key,
+        "-subj",
+        &format!("/CN={name}"),
+        "-out",
+        &csr,
+    ]);
+    fs::write(
+        dir.join("client.ext"),
+        "basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &certs.ca.display().to_string(),
+        "-CAkey",
+        &dir.join("ca.key").display().to_string(),
+        "-CAcreateserial",
+        "-out",
+        &cert,
+        "-days",
+        "2",
+        "-extfile",
+        "client.ext",
+    ]);
+    (
+        dir.join(cert).display().to_string(),
+        dir.join(key).display().to_string(),
+    )
+}
+
 pub fn postgres_ids() -> (u32, u32) {
     let passwd = fs::read_to_string("/etc/passwd").unwrap();
     let entry = passwd
