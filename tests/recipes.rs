@@ -152,7 +152,7 @@ fn kubernetes_api_server_with_the_service_account_token() {
     let token_file = token.display().to_string();
     let run = waitfor_on(
         &["-t", "10", "--ca-cert", &ca],
-        &[target.clone()],
+        std::slice::from_ref(&target),
         &[("TOKEN_FILE", &token_file)],
     );
     assert_eq!(run.code(), 0, "{run:?}");
