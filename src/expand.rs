@@ -11,6 +11,7 @@
 //! (the parts waitfor percent-decodes) is percent-encoded as it is put in,
 //! so a password from a secret file is taken as it is, whatever it holds.
 
+use crate::human;
 use crate::url::Layout;
 
 /// Reads the environment: a function, so that tests can give one of their own.
@@ -33,9 +34,12 @@ pub fn expanded(
             out.push('$');
             rest = after;
         } else if let Some(inside) = after.strip_prefix('{') {
-            let end = inside
-                .find('}')
-                .ok_or_else(|| format!("\"${{\" is never closed with '}}' in {text:?}"))?;
+            let end = inside.find('}').ok_or_else(|| {
+                format!(
+                    "\"${{\" is never closed with '}}' in {:?}",
+                    human::shortened(text)
+                )
+            })?;
             let value = value(&inside[..end], env)?;
             match encoded_at(offset) {
                 true => out.push_str(&encoded(&value)),
@@ -81,7 +85,7 @@ fn value(expression: &str, env: Environment) -> Result<String, String> {
                     let content = content.strip_suffix('\n').unwrap_or(&content);
                     content.strip_suffix('\r').unwrap_or(content).to_owned()
                 })
-                .map_err(|error| format!("${{{name}}}: {name}_FILE={path}: {error}")),
+                .map_err(|error| format!("${{{name}}}: {name}_FILE={path:?}: {error}")),
             None => Err(format!("${{{name}}}: {name} is not set (nor {name}_FILE)")),
         },
     }

@@ -122,6 +122,16 @@ mod tests {
         assert_eq!(target.to_string(), "file:///tmp/a\\nb\\u{1b}[2J");
     }
 
+    /// Found by fuzzing: a fragment key with a newline made a usage error of two lines.
+    #[test]
+    fn a_fragment_key_is_quoted_on_one_line() {
+        let settings = Settings::default();
+        for text in ["db:1#a\nb", "db:1#a%0Ab=1", "http://web/#x\ty=1"] {
+            let error = Target::parse(text, &settings).err().unwrap().to_string();
+            assert!(!error.contains('\n') && !error.contains('\t'), "{error}");
+        }
+    }
+
     proptest! {
         /// Whatever follows it, a password is never in a target's label or error.
         #[test]

@@ -171,8 +171,11 @@ impl<'a> Url<'a> {
             .filter(|key| !key.is_empty())
             .map(|key| {
                 let (name, value) = key.split_once('=').unwrap_or((key, ""));
-                let decoded =
-                    |text| percent_decoded(text).map_err(|error| format!("#{name}: {error}"));
+                let decoded = |text| {
+                    percent_decoded(text).map_err(|error| {
+                        format!("#{}: {error}", human::shortened(&human::escaped(name)))
+                    })
+                };
                 Ok(Key {
                     name: decoded(name)?,
                     value: decoded(value)?,

@@ -39,6 +39,7 @@ mod tls;
 mod unix;
 mod wire;
 
+use crate::human;
 use crate::url::Url;
 
 pub use body::{Expectations, JsonExpectation, Pattern};
@@ -173,11 +174,13 @@ impl Probe {
             Some(kind) => {
                 for key in url.keys()? {
                     let name = key.name.as_str();
+                    // A key is quoted as written, made one line of text.
+                    let shown = human::shortened(&human::escaped(name));
                     if !KEYS.contains(&name) {
-                        return Err(format!("unknown key #{name} (known: {})", KEYS.join(", ")));
+                        return Err(format!("unknown key #{shown} (known: {})", KEYS.join(", ")));
                     }
                     if !kind.keys.contains(&name) {
-                        return Err(format!("#{name}: a {scheme}:// target cannot use it"));
+                        return Err(format!("#{shown}: a {scheme}:// target cannot use it"));
                     }
                 }
                 (kind.build)(url, settings)
