@@ -237,6 +237,45 @@ def idle_cost(tools, seconds=10, targets=10):
     return results
 
 
+def backoff(binary, seconds=60, appears_after=30.0, trials=3):
+    """A fixed 100 ms interval against --backoff 5s: attempts per minute and CPU over `seconds`
+    of waiting on a refused port, and the latency from a listener opening after
+    `appears_after` s to the command. The two run side by side, each on its own port."""
+    ways = {"fixed 100ms": [], "--backoff 5s": ["--backoff", "5s"]}
+    idle = {}
+    processes = {}
+    for name, options in ways.items():
+        argv = [binary, "-v", "-t", f"{seconds}s", *options, f"{LOOPBACK}:{free_port()}"]
+        processes[name] = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for name, process in processes.items():
+        attempts = sum(": attempt " in line for line in process.stderr)
+        _, _, usage = os.wait4(process.pid, 0)
+        cpu = usage.ru_utime + usage.ru_stime
+        idle[name] = {"attempts_per_minute": attempts * 60 / seconds, "cpu_s": cpu,
+                      "percent_of_a_core": 100 * cpu / seconds}
+    latency = {name: [] for name in ways}
+    for _ in range(trials):
+        ports = {name: free_port() for name in ways}
+        running = {name: subprocess.Popen([binary, "-q", "-t", f"{2 * appears_after}s", *options,
+                                           f"{LOOPBACK}:{ports[name]}", "--", "true"],
+                                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL)
+                   for name, options in ways.items()}
+        time.sleep(appears_after)
+        listeners = [socket.create_server((LOOPBACK, port)) for port in ports.values()]
+        opened = time.perf_counter()
+        for name, process in running.items():
+            process.wait()
+            latency[name].append((time.perf_counter() - opened) * 1000)
+        for listener in listeners:
+            listener.close()
+    for name in ways:
+        idle[name]["appeared_after_30s_median_ms"] = statistics.median(latency[name])
+        idle[name]["appeared_after_30s_max_ms"] = max(latency[name])
+    return idle
+
+
 def children(pid):
     try:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -396,6 +435,15 @@ def markdown(results, machine):
               "| tool | CPU s | % of a core | processes |", "| --- | ---: | ---: | ---: |"]
     for name, r in results["idle"].items():
         lines.append(f"| {name} | {r['cpu_s']:.3f} | {r['percent_of_a_core']:.2f} | {r['processes']} |")
+    if "backoff" in results:
+        lines += ["", "**Backoff** (one refused target for 60 s; then a service that appears after 30 s, "
+                  "both run side by side):", "",
+                  "| pacing | attempts per minute | CPU s | % of a core | appears after 30 s → command: median ms | max ms |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for name, r in results["backoff"].items():
+            lines.append(f"| {name} | {r['attempts_per_minute']:.0f} | {r['cpu_s']:.3f} | "
+                         f"{r['percent_of_a_core']:.2f} | {r['appeared_after_30s_median_ms']:.0f} | "
+                         f"{r['appeared_after_30s_max_ms']:.0f} |")
     lines += ["", "**PID 1** (SIGTERM while waiting, as PID 1 of a PID namespace):", "",
               "| tool | median ms to exit | outcome |", "| --- | ---: | --- |"]
     for name, r in results["pid1"].items():
@@ -443,6 +491,7 @@ def main():
         ("deadline", lambda: honest_deadline([waitfor, *peers], 5)),
         ("idle", lambda: idle_cost(waiting_tools)),
         ("pid1", lambda: pid_one([waitfor, *peers], 5)),
+        ("backoff", lambda: backoff(args.waitfor)),
         ("scale", lambda: scale(args.waitfor, [1000, 10000])),
         ("footprint", lambda: footprint(args.waitfor, args.peers)),
     ]

@@ -12,7 +12,9 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 use crate::error::Error;
 use crate::human;
-use crate::options::{Handoff, Invocation, Log, LogFormat, Options, TARGETS_ENV, Until, Verbosity};
+use crate::options::{
+    Direction, Handoff, Invocation, Log, LogFormat, Options, TARGETS_ENV, Until, Verbosity,
+};
 use crate::probe;
 
 /// The arguments as clap parses them; [`parse`] makes an [`Invocation`] of them.
@@ -39,6 +41,18 @@ struct Cli {
     /// Pause between attempts on one target
     #[arg(short, long, env = "WAITFOR_INTERVAL", value_name = "D", default_value = "100ms", value_parser = human::parse_duration)]
     interval: Duration,
+
+    /// Back off after failed attempts: the pause doubles from --interval up to D, with jitter
+    #[arg(long, env = "WAITFOR_BACKOFF", value_name = "D", value_parser = human::parse_duration)]
+    backoff: Option<Duration>,
+
+    /// Count a target as ready only once it has stayed ready for D (one failure restarts the window)
+    #[arg(long, env = "WAITFOR_STABLE", value_name = "D", default_value = "0", value_parser = human::parse_duration)]
+    stable: Duration,
+
+    /// Wait until the targets are NOT ready (a port closed, a file gone); with --any, one of them
+    #[arg(long, env = "WAITFOR_REVERSE")]
+    reverse: bool,
 
     /// Bound on one attempt, never past the deadline
     #[arg(long, env = "WAITFOR_CONNECT_TIMEOUT", value_name = "D", default_value = "2s", value_parser = human::parse_duration)]
@@ -160,6 +174,12 @@ fn invocation(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, Er
         timeout: cli.timeout,
         interval: cli.interval,
         connect_timeout: cli.connect_timeout,
+        backoff: cli.backoff.unwrap_or_default(),
+        stable: cli.stable,
+        direction: match cli.reverse {
+            true => Direction::Gone,
+            false => Direction::Ready,
+        },
         http_status: cli.http_status,
         http_method: cli.http_method,
         http_headers: cli.http_headers,
@@ -287,6 +307,10 @@ mod tests {
                 "#status=200&follow",
                 "--ca-cert",
                 "--insecure",
+                "--backoff",
+                "--stable",
+                "--reverse",
+                "exec:true",
                 "--init",
                 "--",
                 "0",

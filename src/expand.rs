@@ -55,8 +55,12 @@ pub fn expanded(
     Ok(out)
 }
 
-/// A TARGET expanded, its values percent-encoded where the URL decodes them.
+/// A TARGET expanded, its values percent-encoded where the URL decodes them
+/// (an `exec:` target is no URL: its values go in as they are).
 pub fn target(text: &str, env: Environment) -> Result<String, String> {
+    if text.starts_with("exec:") {
+        return expanded(text, env, |_| false);
+    }
     let layout = Layout::of(text);
     expanded(text, env, |offset| layout.decoded_at(offset))
 }

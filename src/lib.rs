@@ -25,6 +25,7 @@ pub mod fuzzing;
 mod human;
 pub mod options;
 pub mod output;
+mod pacing;
 mod probe;
 pub mod shutdown;
 mod target;

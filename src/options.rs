@@ -16,6 +16,8 @@ use tracing::level_filters::LevelFilter;
 
 use crate::error::Error;
 use crate::expand;
+use crate::human;
+use crate::pacing::Pacing;
 use crate::probe::{
     Expectations, Header, HttpSettings, JsonExpectation, Pattern, Settings, Tls, method_named,
 };
@@ -28,6 +30,7 @@ pub struct Options {
     pub targets: Vec<Target>,
     pub timing: Timing,
     pub until: Until,
+    pub direction: Direction,
     pub log: Log,
     /// The program and its arguments; never empty when present.
     pub command: Option<Vec<OsString>>,
@@ -108,12 +111,22 @@ pub enum Handoff {
 pub struct Timing {
     /// The overall deadline; `None` waits forever.
     pub timeout: Option<Duration>,
-    pub interval: Duration,
+    /// The pauses between attempts on one target (`--interval`, `--backoff`).
+    pub pacing: Pacing,
     pub connect_timeout: Duration,
+    /// `--stable`: how long a target must stay ready to count as ready.
+    pub stable: Duration,
     /// A pause before the first attempt, before the deadline starts.
     pub pause_before: Duration,
     /// A pause once the wait is over, before the hand-off.
     pub pause_after: Duration,
+}
+
+/// What is waited for: targets that are ready, or (`--reverse`) targets that are not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Ready,
+    Gone,
 }
 
 /// When the wait is over.
@@ -160,6 +173,10 @@ pub struct Invocation {
     pub timeout: Duration,
     pub interval: Duration,
     pub connect_timeout: Duration,
+    /// Zero for none.
+    pub backoff: Duration,
+    pub stable: Duration,
+    pub direction: Direction,
     /// `--http-status`, as written: `200-299,401`.
     pub http_status: String,
     pub http_method: Option<String>,
@@ -199,6 +216,9 @@ impl Default for Invocation {
             timeout: Duration::from_secs(30),
             interval: Duration::from_millis(100),
             connect_timeout: Duration::from_secs(2),
+            backoff: Duration::ZERO,
+            stable: Duration::ZERO,
+            direction: Direction::Ready,
             http_status: "200-299".to_owned(),
             http_method: None,
             http_headers: Vec::new(),
@@ -242,6 +262,13 @@ impl Options {
                 return Err(Error::Usage(format!("{name} must be more than 0")));
             }
         }
+        if !invocation.backoff.is_zero() && invocation.backoff < invocation.interval {
+            return Err(Error::Usage(format!(
+                "--backoff {} is less than --interval {}: it is the longest pause, the first is the interval",
+                human::duration(invocation.backoff),
+                human::duration(invocation.interval)
+            )));
+        }
         let settings = Settings {
             http: http_settings(&invocation).map_err(Error::Usage)?,
             tls: Tls::new(
@@ -265,12 +292,17 @@ impl Options {
             targets,
             timing: Timing {
                 timeout: Some(invocation.timeout).filter(|timeout| !timeout.is_zero()),
-                interval: invocation.interval,
+                pacing: Pacing {
+                    interval: invocation.interval,
+                    backoff: Some(invocation.backoff).filter(|backoff| !backoff.is_zero()),
+                },
                 connect_timeout: invocation.connect_timeout,
+                stable: invocation.stable,
                 pause_before: invocation.pause_before,
                 pause_after: invocation.pause_after,
             },
             until: invocation.until,
+            direction: invocation.direction,
             log: invocation.log,
             command: Some(invocation.command).filter(|command| !command.is_empty()),
             handoff: invocation.handoff,

@@ -72,6 +72,13 @@ impl Target {
         if text.is_empty() {
             return Err(invalid("the target is empty".into()));
         }
+        if let Some(command) = text.strip_prefix("exec:") {
+            return Ok(Target {
+                probe: Probe::exec(command).map_err(invalid)?,
+                label,
+                secrets: Vec::new(),
+            });
+        }
         let url = Url::split(text).map_err(invalid)?;
         let probe = Probe::from_url(&url, settings).map_err(invalid)?;
         let secrets = url

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::deadline::{AttemptBound, Deadline};
 use crate::error::Error;
 use crate::human;
-use crate::options::{Options, Timing, Until};
+use crate::options::{Direction, Options, Timing, Until};
 use crate::output::{Pause, Progress, Report};
 use crate::probe::{Failure, Ready};
 use crate::shutdown::Shutdown;
@@ -26,7 +26,16 @@ use crate::target::Target;
 /// What a target's task reports after each attempt.
 struct Attempt {
     index: usize,
-    outcome: Result<Ready, Failure>,
+    outcome: Outcome,
+}
+
+/// An attempt as the wait counts it, in the direction waited for.
+enum Outcome {
+    /// The target counts: ready (or, with `--reverse`, gone), and has stayed so for `--stable`.
+    Done(Ready),
+    /// As wanted, but not yet for `--stable`: for how long so far.
+    Settling(Duration),
+    NotYet(Failure),
 }
 
 /// Waits until the targets are ready as `options.until` asks, the deadline
@@ -47,6 +56,7 @@ pub async fn until_ready(
             target,
             attempts: 0,
             last_failure: None,
+            settling: None,
             ready: None,
         })
         .collect();
@@ -94,6 +104,7 @@ async fn wait(
             index,
             target.clone(),
             options.timing,
+            options.direction,
             deadline,
             Arc::clone(&slots),
             attempts_tx.clone(),
@@ -121,7 +132,8 @@ async fn wait(
                 let this = &mut progress[index];
                 this.attempts += 1;
                 match outcome {
-                    Ok(ready) => {
+                    Outcome::Done(ready) => {
+                        this.settling = None;
                         this.ready = Some((started.elapsed(), ready));
                         report.ready(this);
                         not_ready -= 1;
@@ -130,7 +142,12 @@ async fn wait(
                             return Ok(());
                         }
                     }
-                    Err(failure) => {
+                    Outcome::Settling(up) => {
+                        this.settling = Some((up, options.timing.stable));
+                        report.settling(this);
+                    }
+                    Outcome::NotYet(failure) => {
+                        this.settling = None;
                         this.last_failure = Some(failure);
                         report.attempt_failed(this);
                     }
@@ -141,17 +158,21 @@ async fn wait(
     }
 }
 
-/// Probes one target until it is ready, pausing `interval` after each failure.
+/// Probes one target until it counts (ready, or gone with `--reverse`, and
+/// so for `--stable`), pausing as `--interval` and `--backoff` say.
 async fn retry(
     index: usize,
     target: Target,
     timing: Timing,
+    direction: Direction,
     deadline: Deadline,
     slots: Arc<Semaphore>,
     attempts: mpsc::UnboundedSender<Attempt>,
 ) {
+    let mut failures = 0;
+    let mut as_wanted_since = None;
     loop {
-        let outcome = {
+        let checked = {
             // The slot is held for the whole attempt: it stands for its descriptors.
             let _slot = slots.acquire().await;
             let bound = AttemptBound::new(deadline.cap(timing.connect_timeout));
@@ -162,11 +183,46 @@ async fn retry(
                 )))
             })
         };
-        let ready = outcome.is_ok();
-        if attempts.send(Attempt { index, outcome }).is_err() || ready {
+        let outcome = match wanted(checked, direction) {
+            Ok(ready) => {
+                failures = 0;
+                let since = *as_wanted_since.get_or_insert_with(Instant::now);
+                match since.elapsed() >= timing.stable {
+                    true => Outcome::Done(ready),
+                    false => Outcome::Settling(since.elapsed()),
+                }
+            }
+            Err(failure) => {
+                // One failure restarts the stability window.
+                as_wanted_since = None;
+                failures += 1;
+                Outcome::NotYet(failure)
+            }
+        };
+        let pause = match &outcome {
+            Outcome::Done(_) => {
+                let _ = attempts.send(Attempt { index, outcome });
+                return;
+            }
+            Outcome::Settling(_) => timing.pacing.interval,
+            Outcome::NotYet(_) => timing.pacing.after_failures(failures),
+        };
+        if attempts.send(Attempt { index, outcome }).is_err() {
             return;
         }
-        tokio::time::sleep(timing.interval).await;
+        // The deadline ends the wait anyway; a pause never runs past it.
+        tokio::time::sleep(deadline.cap(pause)).await;
+    }
+}
+
+/// An attempt's result in the direction waited for: with `--reverse`, a
+/// target that is not ready is what is wanted (its reason is the note), and
+/// one that is ready is not.
+fn wanted(checked: Result<Ready, Failure>, direction: Direction) -> Result<Ready, Failure> {
+    match (direction, checked) {
+        (Direction::Ready, checked) => checked,
+        (Direction::Gone, Ok(_)) => Err(Failure::new("still ready")),
+        (Direction::Gone, Err(failure)) => Ok(Ready::noted(failure.to_string())),
     }
 }
 

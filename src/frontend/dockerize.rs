@@ -368,7 +368,7 @@ mod tests {
             ]
         );
         assert_eq!(options.timing.timeout, Some(Duration::from_secs(90)));
-        assert_eq!(options.timing.interval, Duration::from_millis(500));
+        assert_eq!(options.timing.pacing.interval, Duration::from_millis(500));
         assert_eq!(options.command.unwrap(), ["app", "-wait", "x"]);
         assert_eq!(options.handoff, Handoff::Supervise);
         let options = parsed(&["-exec", "--", "-app"]).unwrap();

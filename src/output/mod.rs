@@ -26,7 +26,7 @@ pub use subscriber::install;
 /// The report `options.voice` asks for; `level` is what the subscriber prints at.
 pub fn report(options: &Options, level: LevelFilter) -> Box<dyn Report> {
     incumbent::report(&options.voice, options.command.is_some())
-        .unwrap_or_else(|| Box::new(report::Native::new(options.log, level)))
+        .unwrap_or_else(|| Box::new(report::Native::new(options.log, level, options.direction)))
 }
 
 /// How long waitfor waits for its last lines to be written before it exits

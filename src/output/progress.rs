@@ -14,6 +14,9 @@ pub struct Progress<'a> {
     pub attempts: u32,
     /// Why the latest attempt failed.
     pub last_failure: Option<Failure>,
+    /// Ready (or gone, with `--reverse`) for the first of these, of the
+    /// second that `--stable` asks for.
+    pub settling: Option<(Duration, Duration)>,
     /// How long it took to become ready, once it is, and what the probe noted.
     pub ready: Option<(Duration, Ready)>,
 }
@@ -26,6 +29,8 @@ pub trait Report {
     /// A pause an incumbent asks for begins.
     fn pausing(&mut self, _pause: Pause, _length: Duration) {}
     fn attempt_failed(&mut self, progress: &Progress);
+    /// A target is as wanted, but not yet for as long as `--stable` asks.
+    fn settling(&mut self, _progress: &Progress) {}
     /// A target became ready.
     fn ready(&mut self, progress: &Progress);
     /// Called every [`Report::tick_period`] while the wait goes on.

@@ -15,7 +15,7 @@ use super::live::{self, Frame, Row};
 use super::progress::{Progress, Report};
 use super::queue::{self, Message};
 use crate::human;
-use crate::options::{Log, LogFormat};
+use crate::options::{Direction, Log, LogFormat};
 use crate::probe::Ready;
 
 /// How often the scrolling output says what still blocks.
@@ -28,22 +28,25 @@ const NAMED_AT_MOST: usize = 20;
 /// Reports the progress of a wait, as scrolling lines or as a live status.
 pub struct Native {
     live: bool,
+    /// What is waited for: the words change with `--reverse`.
+    direction: Direction,
 }
 
 impl Native {
     /// `level` is what the subscriber prints at: the live status stands in
     /// for the lines of the normal level only.
-    pub fn new(log: Log, level: LevelFilter) -> Self {
+    pub fn new(log: Log, level: LevelFilter, direction: Direction) -> Self {
         Native {
             live: log.format == LogFormat::Text
                 && level == LevelFilter::INFO
                 && std::io::stderr().is_terminal(),
+            direction,
         }
     }
 
     fn redraw(&self, targets: &[Progress]) {
         if self.live {
-            queue::push(Message::Live(frame(targets)));
+            queue::push(Message::Live(frame(targets, self.direction)));
         }
     }
 
@@ -72,13 +75,29 @@ impl Report for Native {
             Some(timeout) => format!("up to {}", human::duration(timeout)),
             None => "with no deadline".to_owned(),
         };
+        let what = match self.direction {
+            Direction::Ready => "for",
+            Direction::Gone => "until these are not ready:",
+        };
         info!(
             targets = targets.len(),
             timeout_ms = timeout.map(|t| t.as_millis() as u64),
-            "waiting {within} for {}",
+            "waiting {within} {what} {}",
             names(targets.iter().map(|p| p.target.to_string()), targets.len())
         );
         self.redraw(targets);
+    }
+
+    fn settling(&mut self, progress: &Progress) {
+        if let Some(window) = progress.settling {
+            debug!(
+                target = %progress.target,
+                attempt = progress.attempts,
+                "{}: {}",
+                progress.target,
+                settled(window, self.direction)
+            );
+        }
     }
 
     fn attempt_failed(&mut self, progress: &Progress) {
@@ -105,8 +124,12 @@ impl Report for Native {
             elapsed_ms = after.as_millis() as u64,
             attempts = progress.attempts,
             note,
-            "{} is ready after {} ({}){}",
+            "{} is {} after {} ({}){}",
             progress.target,
+            match self.direction {
+                Direction::Ready => "ready",
+                Direction::Gone => "no longer ready",
+            },
             human::duration(*after),
             human::count(progress.attempts, "attempt", "attempts"),
             note.map(|note| format!(": {note}")).unwrap_or_default()
@@ -129,7 +152,7 @@ impl Report for Native {
             names(
                 blocking
                     .iter()
-                    .map(|p| format!("{} ({})", p.target, last_failure(p))),
+                    .map(|p| format!("{} ({})", p.target, standing(p, self.direction))),
                 blocking.len()
             )
         );
@@ -142,19 +165,33 @@ impl Report for Native {
         let not_ready: Vec<_> = targets.iter().filter(|p| p.ready.is_none()).collect();
         for progress in not_ready.iter().take(NAMED_AT_MOST) {
             // A target whose only attempt is still under way has been silent all along.
-            let failure = match &progress.last_failure {
-                Some(failure) => failure.to_string(),
-                None => format!("no answer within {}", human::duration(elapsed)),
+            let failure = match (&progress.last_failure, progress.settling) {
+                (_, Some(window)) => settled(window, self.direction),
+                (Some(failure), None) => failure.to_string(),
+                (None, None) => format!("no answer within {}", human::duration(elapsed)),
             };
-            error!(
-                target = %progress.target,
-                attempts = progress.attempts,
-                error = %failure,
-                "{} is not ready after {}: {failure} ({})",
-                progress.target,
-                human::duration(elapsed),
-                human::count(progress.attempts, "attempt", "attempts")
-            );
+            let attempts = human::count(progress.attempts, "attempt", "attempts");
+            let after = human::duration(elapsed);
+            match (self.direction, progress.settling) {
+                (Direction::Gone, None) => error!(
+                    target = %progress.target,
+                    attempts = progress.attempts,
+                    error = %failure,
+                    "{} is still ready after {after} ({attempts})",
+                    progress.target,
+                ),
+                _ => error!(
+                    target = %progress.target,
+                    attempts = progress.attempts,
+                    error = %failure,
+                    "{} is not {} after {after}: {failure} ({attempts})",
+                    progress.target,
+                    match self.direction {
+                        Direction::Ready => "ready",
+                        Direction::Gone => "gone",
+                    },
+                ),
+            }
         }
         if let more @ 1.. = not_ready.len().saturating_sub(NAMED_AT_MOST) {
             error!(
@@ -175,7 +212,7 @@ impl Report for Native {
 }
 
 /// The live status's view of `targets`: waiting targets first.
-fn frame(targets: &[Progress]) -> Frame {
+fn frame(targets: &[Progress], direction: Direction) -> Frame {
     let (ready, waiting): (Vec<&Progress>, Vec<&Progress>) =
         targets.iter().partition(|p| p.ready.is_some());
     let rows = waiting
@@ -199,7 +236,7 @@ fn frame(targets: &[Progress]) -> Frame {
                 )) => {
                     format!("after {}: {note}", human::duration(*after))
                 }
-                None => last_failure(p),
+                None => standing(p, direction),
             },
         })
         .collect();
@@ -210,11 +247,27 @@ fn frame(targets: &[Progress]) -> Frame {
     }
 }
 
-fn last_failure(progress: &Progress) -> String {
-    match &progress.last_failure {
-        Some(failure) => failure.to_string(),
-        None => "no answer yet".to_owned(),
+/// Where a target that does not count yet stands: inside its `--stable`
+/// window, or why its last attempt failed.
+fn standing(progress: &Progress, direction: Direction) -> String {
+    match (&progress.last_failure, progress.settling) {
+        (_, Some(window)) => settled(window, direction),
+        (Some(failure), None) => failure.to_string(),
+        (None, None) => "no answer yet".to_owned(),
     }
+}
+
+/// `up 600ms of 2s`: how long a target has been as wanted, of how long `--stable` asks.
+fn settled((so_far, needed): (Duration, Duration), direction: Direction) -> String {
+    let state = match direction {
+        Direction::Ready => "up",
+        Direction::Gone => "gone",
+    };
+    format!(
+        "{state} {} of {}",
+        human::duration(so_far),
+        human::duration(needed)
+    )
 }
 
 /// Up to [`NAMED_AT_MOST`] of `count` items, then how many more there are.
@@ -241,12 +294,13 @@ mod tests {
             target: &target,
             attempts: 1,
             last_failure: None,
+            settling: None,
             ready: Some((
                 Duration::from_millis(3),
                 Ready::noted("loading was not checked"),
             )),
         }];
-        let frame = frame(&progress);
+        let frame = frame(&progress, Direction::Ready);
         assert_eq!(frame.rows[0].detail, "after 3ms: loading was not checked");
     }
 }

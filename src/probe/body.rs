@@ -50,7 +50,7 @@ impl Expectations {
     pub fn check(&self, body: &Body) -> Result<(), Failure> {
         let text = String::from_utf8_lossy(&body.bytes);
         if let Some(pattern) = &self.matches {
-            if !pattern.0.is_match(&text) {
+            if !pattern.is_match(&text) {
                 // Not shortened here: the target's secrets are masked first, then the line is cut.
                 return Err(Failure::new(format!(
                     "the body does not match {pattern}: {text:?}"
@@ -75,6 +75,10 @@ impl Expectations {
 }
 
 impl Pattern {
+    pub fn is_match(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+
     pub fn new(text: &str) -> Result<Self, String> {
         Regex::new(text).map(Pattern).map_err(|error| {
             format!(

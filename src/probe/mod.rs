@@ -26,6 +26,7 @@
 
 mod amqp;
 mod body;
+mod exec;
 mod file;
 mod http;
 mod mqtt;
@@ -70,6 +71,7 @@ pub enum Probe {
     Nats(nats::Nats),
     Unix(unix::Unix),
     File(file::File),
+    Exec(exec::Exec),
 }
 
 /// One kind of target: the schemes that name it, how `--help` writes it, and
@@ -162,12 +164,20 @@ const KINDS: &[Kind] = &[
     },
 ];
 
+/// How `--help` writes a command to run as a target (not a URL: see [`Probe::exec`]).
+const EXEC_FORM: &str = "exec:COMMAND ARG…";
+
 /// How `--help` writes every kind of target, in order.
 pub fn forms() -> impl Iterator<Item = &'static str> {
-    KINDS.iter().map(|kind| kind.form)
+    KINDS.iter().map(|kind| kind.form).chain([EXEC_FORM])
 }
 
 impl Probe {
+    /// `exec:COMMAND ARG…`, given what follows `exec:`.
+    pub fn exec(command: &str) -> Result<Self, String> {
+        Ok(Probe::Exec(exec::Exec::parse(command)?))
+    }
+
     pub fn from_url(url: &Url, settings: &Settings) -> Result<Self, String> {
         let scheme = url.scheme.as_str();
         match KINDS.iter().find(|kind| kind.schemes.contains(&scheme)) {
@@ -220,6 +230,7 @@ impl Probe {
             Probe::Nats(probe) => probe.check().await,
             Probe::Unix(probe) => probe.check().await,
             Probe::File(probe) => probe.check().await,
+            Probe::Exec(probe) => probe.check().await,
         }
     }
 }
