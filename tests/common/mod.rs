@@ -39,6 +39,9 @@ pub const VARIABLES: &[&str] = &[
     "WAITFOR_INSECURE",
     "WAITFOR_INIT",
     "WAITFOR_ANY",
+    "WAITFOR_BACKOFF",
+    "WAITFOR_STABLE",
+    "WAITFOR_REVERSE",
 ];
 
 /// The binary under test, with stdin closed, its output captured, and none
