@@ -4,9 +4,10 @@
 //! (`scripts/check-imports` holds it in CI):
 //!
 //! ```text
-//! main ─┬─ frontend ─┬─ cli ─┬─ options ── target ── probe ── url ── human
-//!       │            └───────┘ (wait_for_it, wait_for, compose_wait, dockerize)
-//!       ├─ wait ── output, deadline, shutdown (and options, target, probe)
+//! main ─┬─ frontend ─┬─ cli ─┬─ options ─┬─ target ─┬─ probe ── url ── human
+//!       │            └───────┘           └─ pacing  └─ expand ── url
+//!       │            (wait_for_it, wait_for, compose_wait, dockerize)
+//!       ├─ wait ── output, deadline, pacing, shutdown (and options, target, probe)
 //!       └─ exec ── error ── face
 //! ```
 //!
