@@ -7,7 +7,7 @@
 //! main ─┬─ frontend ─┬─ cli ─┬─ options ─┬─ target ─┬─ probe ── url ── human
 //!       │            └───────┘           └─ pacing  └─ expand ── url
 //!       │            (wait_for_it, wait_for, compose_wait, dockerize)
-//!       ├─ wait ── output, deadline, pacing, shutdown (and options, target, probe)
+//!       ├─ wait ── output, deadline, shutdown (and options, target, probe)
 //!       └─ exec ── error ── face
 //! ```
 //!
