@@ -245,22 +245,17 @@ fn client_certificates_for_a_server_that_requires_one() {
         ("ed25519", &["genpkey", "-algorithm", "ed25519"]),
     ]
     .map(|(name, form)| (name, client_identity(d, &certs, name, form)));
-    for (name, (cert, key)) in &identities {
-        let run = run_within(
+    // waitfor with the test CA, a client certificate and key, and a target.
+    let presenting = |cert: &str, key: &str, target: &str| {
+        run_within(
             waitfor()
-                .args([
-                    "-t",
-                    "10",
-                    "--ca-cert",
-                    &ca,
-                    "--client-cert",
-                    cert,
-                    "--client-key",
-                    key,
-                ])
-                .arg(format!("{url}#match=CN={name}")),
-            secs(20.0),
-        );
+                .args(["-t", "30", "--ca-cert", &ca, "--client-cert", cert])
+                .args(["--client-key", key, target]),
+            secs(40.0),
+        )
+    };
+    for (name, (cert, key)) in &identities {
+        let run = presenting(cert, key, &format!("{url}#match=CN={name}"));
         assert_eq!(run.code(), 0, "{name}: {run:?}");
     }
     // Without one, nginx answers 400; the environment variables say the same as the options.
@@ -304,20 +299,7 @@ fn client_certificates_for_a_server_that_requires_one() {
         ],
     );
     let redis_url = format!("rediss://localhost:{rediss}");
-    let with = run_within(
-        waitfor().args([
-            "-t",
-            "30",
-            "--ca-cert",
-            &ca,
-            "--client-cert",
-            cert,
-            "--client-key",
-            key,
-            &redis_url,
-        ]),
-        secs(40.0),
-    );
+    let with = presenting(cert, key, &redis_url);
     assert_eq!(with.code(), 0, "{with:?}");
     let without = run_within(
         waitfor().args(["-t", "1", "--ca-cert", &ca, &redis_url]),

@@ -66,18 +66,7 @@ impl Tls {
     ) -> Result<Self, String> {
         let extra_roots = match ca_cert {
             None => Vec::new(),
-            Some(path) => {
-                let roots = CertificateDer::pem_file_iter(path)
-                    .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                    .map_err(|error| format!("--ca-cert {}: {error}", path.display()))?;
-                if roots.is_empty() {
-                    return Err(format!(
-                        "--ca-cert {}: no PEM certificate in it",
-                        path.display()
-                    ));
-                }
-                roots
-            }
+            Some(path) => certificates("--ca-cert", path)?,
         };
         Ok(Tls {
             extra_roots,
@@ -133,18 +122,24 @@ impl Tls {
     }
 }
 
+/// The PEM certificates in the file `option` names; at least one.
+fn certificates(option: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certificates = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|error| format!("{option} {}: {error}", path.display()))?;
+    match certificates.is_empty() {
+        true => Err(format!(
+            "{option} {}: no PEM certificate in it",
+            path.display()
+        )),
+        false => Ok(certificates),
+    }
+}
+
 /// A client certificate chain (PEM) and its key (PEM: PKCS#8, or the older
 /// PKCS#1 and SEC1 forms; RSA, ECDSA or Ed25519), checked to belong together.
 fn identity(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
-    let chain = CertificateDer::pem_file_iter(cert)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|error| format!("--client-cert {}: {error}", cert.display()))?;
-    if chain.is_empty() {
-        return Err(format!(
-            "--client-cert {}: no PEM certificate in it",
-            cert.display()
-        ));
-    }
+    let chain = certificates("--client-cert", cert)?;
     let private_key = PrivateKeyDer::from_pem_file(key)
         .map_err(|error| format!("--client-key {}: {error}", key.display()))?;
     CertifiedKey::from_der(chain, private_key, &ring::default_provider()).map_err(|error| {
