@@ -27,7 +27,17 @@ fn shown(target: &str) -> String {
 
 /// The kinds whose probes speak a protocol: each is pointed at every other
 /// kind's server and must never count it as ready.
-const PROTOCOLS: &[&str] = &["postgres", "mysql", "redis", "amqp", "mqtt", "nats", "http"];
+const PROTOCOLS: &[&str] = &[
+    "postgres",
+    "mysql",
+    "redis",
+    "amqp",
+    "mqtt",
+    "nats",
+    "http",
+    "memcached",
+    "zookeeper",
+];
 
 /// The shared fixture: waitfor starts waiting for `targets` before their
 /// servers exist, none is ready until `start` has started them, then each is,
@@ -195,6 +205,31 @@ fn nats_plain_and_with_a_password() {
             start_nats(&d, "nats", port, &[]),
             start_nats(&d, "nats-auth", auth, &["--user", "app", "--pass", "pa55"]),
         ]
+    });
+}
+
+#[test]
+fn memcached() {
+    let dir = TempDir::new("memcached");
+    let (d, port) = (dir.0.clone(), free_port());
+    let targets = [format!("memcached://127.0.0.1:{port}")];
+    starts_late("memcached", port, &targets, &[], || {
+        vec![start_memcached(&d, port)]
+    });
+}
+
+/// ZooKeeper answers `srvr` with "not currently serving requests" while it
+/// starts: not ready until it serves.
+#[test]
+fn zookeeper() {
+    let dir = TempDir::new("zookeeper");
+    let (d, port) = (dir.0.clone(), free_port());
+    let targets = [
+        format!("zookeeper://127.0.0.1:{port}"),
+        format!("zk://localhost:{port}"),
+    ];
+    starts_late("zookeeper", port, &targets, &[], || {
+        vec![start_zookeeper(&d, port)]
     });
 }
 

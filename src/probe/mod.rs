@@ -29,6 +29,7 @@ mod body;
 mod exec;
 mod file;
 mod http;
+mod memcached;
 mod mqtt;
 mod mysql;
 mod nats;
@@ -39,6 +40,7 @@ mod tcp;
 mod tls;
 mod unix;
 mod wire;
+mod zookeeper;
 
 use crate::human;
 use crate::url::Url;
@@ -71,6 +73,8 @@ pub enum Probe {
     Nats(nats::Nats),
     Unix(unix::Unix),
     File(file::File),
+    Memcached(memcached::Memcached),
+    Zookeeper(zookeeper::Zookeeper),
     Exec(exec::Exec),
 }
 
@@ -149,6 +153,18 @@ const KINDS: &[Kind] = &[
         form: "nats://host[:4222]",
         keys: &[],
         build: |url, _| Ok(Probe::Nats(nats::Nats::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["memcached"],
+        form: "memcached://host[:11211]",
+        keys: &[],
+        build: |url, _| Ok(Probe::Memcached(memcached::Memcached::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["zookeeper", "zk"],
+        form: "zookeeper://host[:2181]",
+        keys: &[],
+        build: |url, _| Ok(Probe::Zookeeper(zookeeper::Zookeeper::from_url(url)?)),
     },
     Kind {
         schemes: &["unix"],
@@ -230,6 +246,8 @@ impl Probe {
             Probe::Nats(probe) => probe.check().await,
             Probe::Unix(probe) => probe.check().await,
             Probe::File(probe) => probe.check().await,
+            Probe::Memcached(probe) => probe.check().await,
+            Probe::Zookeeper(probe) => probe.check().await,
             Probe::Exec(probe) => probe.check().await,
         }
     }

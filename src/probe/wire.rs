@@ -172,6 +172,30 @@ impl Wire {
         Ok(self.unread.drain(..count).collect())
     }
 
+    /// Everything the server sends until it closes the connection (within the size bound).
+    pub async fn until_closed(&mut self) -> Result<Vec<u8>, Failure> {
+        let mut chunk = vec![0; 8 * 1024];
+        loop {
+            if self.read >= MOST_READ {
+                return Err(Failure::new(format!(
+                    "sent more than {MOST_READ} bytes without closing: {}",
+                    preview(&self.unread)
+                )));
+            }
+            let count = self.stream.read(&mut chunk).await.map_err(|error| {
+                Failure::new(format!(
+                    "reading the reply failed: {}",
+                    tls::described(&error)
+                ))
+            })?;
+            if count == 0 {
+                return Ok(std::mem::take(&mut self.unread));
+            }
+            self.read += count;
+            self.unread.extend_from_slice(&chunk[..count]);
+        }
+    }
+
     /// The next line of the reply, without its CRLF.
     pub async fn line(&mut self) -> Result<String, Failure> {
         loop {

@@ -361,6 +361,40 @@ pub fn start_mosquitto(dir: &Path, port: u16) -> Service {
     )
 }
 
+pub fn start_memcached(dir: &Path, port: u16) -> Service {
+    let port = port.to_string();
+    Service::start(
+        "memcached",
+        dir,
+        Command::new("memcached").args(["-u", "root", "-l", "127.0.0.1", "-p", &port, "-U", "0"]),
+    )
+}
+
+/// A standalone ZooKeeper on loopback with its own data directory, its admin server off.
+pub fn start_zookeeper(dir: &Path, port: u16) -> Service {
+    let data = dir.join("zookeeper-data");
+    fs::create_dir_all(&data).unwrap();
+    let config = dir.join("zoo.cfg");
+    fs::write(
+        &config,
+        format!(
+            "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
+             admin.enableServer=false\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    Service::start(
+        "zookeeper",
+        dir,
+        Command::new("java")
+            .args(["-cp", "/usr/share/java/zookeeper.jar"])
+            .arg(format!("-Dzookeeper.log.dir={}", dir.display()))
+            .arg("org.apache.zookeeper.server.quorum.QuorumPeerMain")
+            .arg(config),
+    )
+}
+
 pub fn start_nats(dir: &Path, name: &str, port: u16, extra: &[&str]) -> Service {
     Service::start(
         name,
