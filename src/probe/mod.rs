@@ -120,14 +120,14 @@ const KINDS: &[Kind] = &[
     },
     Kind {
         schemes: &["postgres", "postgresql"],
-        form: "postgres://[user@]host[:5432][/db]",
-        keys: &[],
+        form: "postgres://[user[:password]@]host[:5432][/db][#table=NAME]",
+        keys: &["table"],
         build: |url, _| Ok(Probe::Postgres(postgres::Postgres::from_url(url)?)),
     },
     Kind {
         schemes: &["mysql", "mariadb"],
-        form: "mysql://[user[:password]@]host[:3306]",
-        keys: &[],
+        form: "mysql://[user[:password]@]host[:3306][/db][#table=NAME]",
+        keys: &["table"],
         build: |url, _| Ok(Probe::Mysql(mysql::Mysql::from_url(url)?)),
     },
     Kind {

@@ -15,6 +15,11 @@
 //!   password, the login was refused: not ready;
 //! - an ERR packet instead of the greeting (too many connections, host
 //!   blocked): not ready; anything else: not MySQL.
+//!
+//! With a password, the login names the URL's database (`mysql://…/app`),
+//! so a database that does not exist is not ready; and `#table=NAME`
+//! (`schema.table` allowed) then asks `information_schema` whether the table
+//! exists yet (migrations have run), before COM_QUIT.
 
 use ring::digest::{Algorithm, SHA1_FOR_LEGACY_USE_ONLY, SHA256, digest};
 
@@ -30,9 +35,15 @@ const OK_PACKET: u8 = 0x00;
 const MORE_DATA: u8 = 0x01;
 const AUTH_SWITCH: u8 = 0xfe;
 const ERR_PACKET: u8 = 0xff;
+const EOF_PACKET: u8 = 0xfe;
 const COM_QUIT: u8 = 0x01;
+const COM_QUERY: u8 = 0x03;
 /// CLIENT_LONG_PASSWORD, CLIENT_PROTOCOL_41, CLIENT_SECURE_CONNECTION, CLIENT_PLUGIN_AUTH.
 const CAPABILITIES: u32 = 0x1 | 0x200 | 0x8000 | 0x8_0000;
+/// CLIENT_CONNECT_WITH_DB: the login names a database.
+const WITH_DATABASE: u32 = 0x8;
+/// The packets of a one-column, one-row result: column count, column, EOF, row, EOF.
+const RESULT_PACKETS: usize = 5;
 /// utf8mb3_general_ci: known to every MySQL and MariaDB.
 const CHARSET: u8 = 33;
 /// caching_sha2_password's "the password was found in the cache".
@@ -45,14 +56,33 @@ pub struct Mysql {
     endpoint: Endpoint,
     user: String,
     password: Option<String>,
+    /// Named in the login, with a password only (without one, nothing is asked of the server).
+    database: Option<String>,
+    /// `#table=`: as `table` (in the URL's database) or `schema.table`.
+    table: Option<String>,
 }
 
 impl Mysql {
     pub fn from_url(url: &Url) -> Result<Self, String> {
+        let table = url
+            .keys()?
+            .into_iter()
+            .rfind(|key| key.name == "table")
+            .map(|key| key.value);
+        if table.as_deref() == Some("") {
+            return Err("#table= needs a table name".into());
+        }
+        if table.is_some() && url.password.is_none() {
+            return Err("#table needs a login: give the password, as mysql://user:password@host/db#table=NAME".into());
+        }
+        let database = url.path.trim_start_matches('/');
+        let database = database.split('?').next().unwrap_or_default();
         Ok(Mysql {
             endpoint: url.endpoint(Some(DEFAULT_PORT))?,
             user: url.user.clone().unwrap_or_else(|| DEFAULT_USER.to_owned()),
             password: url.password.clone(),
+            database: Some(database.to_owned()).filter(|d| !d.is_empty() && url.password.is_some()),
+            table,
         })
     }
 
@@ -83,9 +113,13 @@ impl Mysql {
             sequence = sequence.wrapping_add(2);
             match reply.first() {
                 Some(&OK_PACKET) => {
+                    let outcome = match &self.table {
+                        Some(table) => self.table_exists(&mut wire, table).await,
+                        None => Ok(Ready::default()),
+                    };
                     // Politeness: the server closes on COM_QUIT; the attempt is over either way.
                     let _ = send(&mut wire, 0, &[COM_QUIT]).await;
-                    return Ok(Ready::default());
+                    return outcome;
                 }
                 Some(&ERR_PACKET) if self.password.is_some() => {
                     return Err(Failure::new(format!(
@@ -114,9 +148,53 @@ impl Mysql {
         )))
     }
 
-    /// HandshakeResponse41: capabilities, limits, user, auth response, plugin.
+    /// Whether `table` exists, asked of `information_schema` after the login.
+    async fn table_exists(&self, wire: &mut Wire, table: &str) -> Result<Ready, Failure> {
+        let quoted = |text: &str| format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"));
+        let (schema, name) = match table.split_once('.') {
+            Some((schema, name)) => (quoted(schema), quoted(name)),
+            None => ("DATABASE()".to_owned(), quoted(table)),
+        };
+        let query = format!(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = {schema} AND table_name = {name}"
+        );
+        let mut command = vec![COM_QUERY];
+        command.extend_from_slice(query.as_bytes());
+        send(wire, 0, &command).await?;
+        let mut count = None;
+        for sequence in 1..=RESULT_PACKETS as u8 {
+            let reply = packet(wire, sequence).await?;
+            match (reply.first(), sequence) {
+                (Some(&ERR_PACKET), _) => {
+                    return Err(Failure::new(format!(
+                        "asking for table {table} failed: {}",
+                        error_text(&reply)
+                    )));
+                }
+                // The row: one length-encoded text, the count.
+                (Some(&length), 4) if length != EOF_PACKET => {
+                    count = reply.get(1..1 + length as usize).map(|text| text != b"0");
+                }
+                _ => {}
+            }
+        }
+        match count {
+            Some(true) => Ok(Ready::default()),
+            Some(false) => Err(Failure::new(format!("table {table} does not exist yet"))),
+            None => Err(Failure::new(format!(
+                "asking for table {table} got no answer waitfor reads"
+            ))),
+        }
+    }
+
+    /// HandshakeResponse41: capabilities, limits, user, auth response, plugin
+    /// (and the database, with a password).
     fn handshake_response(&self, plugin: &str, nonce: &[u8]) -> Vec<u8> {
-        let mut payload = CAPABILITIES.to_le_bytes().to_vec();
+        let capabilities = match self.database {
+            Some(_) => CAPABILITIES | WITH_DATABASE,
+            None => CAPABILITIES,
+        };
+        let mut payload = capabilities.to_le_bytes().to_vec();
         payload.extend_from_slice(&(16u32 << 20).to_le_bytes());
         payload.push(CHARSET);
         payload.extend_from_slice(&[0; 23]);
@@ -125,6 +203,10 @@ impl Mysql {
         let scramble = self.scramble(plugin, nonce);
         payload.push(scramble.len() as u8);
         payload.extend_from_slice(&scramble);
+        if let Some(database) = &self.database {
+            payload.extend_from_slice(database.as_bytes());
+            payload.push(0);
+        }
         payload.extend_from_slice(plugin.as_bytes());
         payload.push(0);
         payload

@@ -9,10 +9,23 @@
 //! - any other ErrorResponse (no such role or database, pg_hba refuses,
 //!   too many clients): the server is up and answering, ready, as pg_isready;
 //! - anything else: not PostgreSQL.
+//!
+//! With a password in the URL it logs in for real, because "the server is
+//! up" is not "my app can log in": SCRAM-SHA-256 (the server's signature
+//! checked too), md5 or a cleartext password, whichever the server asks
+//! for; then, with `#table=NAME` (`schema.table` allowed), it asks whether
+//! that table exists yet (migrations have run); then it says Terminate, as
+//! a client ending its session does. A refused password, a database that
+//! does not exist, a table not there yet: not ready.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use md5::{Digest, Md5};
+use ring::{digest, hmac, pbkdf2, rand::SecureRandom};
 
 use super::outcome::{Failure, Ready};
 use super::wire::{Wire, preview};
-use crate::url::{Endpoint, Url};
+use crate::url::{Endpoint, Key, Url};
 
 const DEFAULT_PORT: u16 = 5432;
 /// Protocol version 3.0, as the StartupMessage carries it.
@@ -20,11 +33,22 @@ const PROTOCOL_3_0: u32 = 3 << 16;
 /// SQLSTATE cannot_connect_now: the one error that means "up but not ready".
 const CANNOT_CONNECT_NOW: &str = "57P03";
 
+/// The most SCRAM iterations waitfor computes (PostgreSQL's default is 4096):
+/// the key derivation runs on the event loop, and a server asking for
+/// billions must not stall every other target and the deadline with it.
+const MOST_SCRAM_ITERATIONS: u32 = 100_000;
+
+/// SQLSTATE invalid_password, and invalid_authorization_specification.
+const REFUSED_LOGIN: [&str; 2] = ["28P01", "28000"];
+
 #[derive(Clone)]
 pub struct Postgres {
     endpoint: Endpoint,
     user: String,
     database: String,
+    password: Option<String>,
+    /// `#table=`: a table that must exist, as `schema.table` or `table`.
+    table: Option<String>,
 }
 
 impl Postgres {
@@ -32,6 +56,10 @@ impl Postgres {
         let user = url.user.clone().unwrap_or_else(|| "postgres".to_owned());
         let database = url.path.trim_start_matches('/');
         let database = database.split(['?', '#']).next().unwrap_or_default();
+        let table = table(&url.keys()?)?;
+        if table.is_some() && url.password.is_none() {
+            return Err("#table needs a login: give the password, as postgres://user:password@host/db#table=NAME".into());
+        }
         Ok(Postgres {
             endpoint: url.endpoint(Some(DEFAULT_PORT))?,
             database: match database {
@@ -39,12 +67,17 @@ impl Postgres {
                 database => database.to_owned(),
             },
             user,
+            password: url.password.clone(),
+            table,
         })
     }
 
     pub async fn check(&self) -> Result<Ready, Failure> {
         let mut wire = Wire::open(&self.endpoint, None).await?;
         wire.send(&self.startup_message()).await?;
+        if let Some(password) = &self.password {
+            return self.log_in(&mut wire, password).await;
+        }
         let header = wire.take(5).await?;
         let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
         match (header[0], length) {
@@ -65,6 +98,115 @@ impl Postgres {
         }
     }
 
+    /// Logs in with `password`, checks the table if asked, and ends the session.
+    async fn log_in(&self, wire: &mut Wire, password: &str) -> Result<Ready, Failure> {
+        let mut scram = None;
+        loop {
+            let (kind, body) = message(wire).await?;
+            match kind {
+                b'R' => {
+                    let code = be32(&body, 0)?;
+                    match code {
+                        0 => {}
+                        3 => wire.send(&frame(b'p', &cstring(password))).await?,
+                        5 => {
+                            let salt = body.get(4..8).ok_or_else(|| not_postgres(&body))?;
+                            wire.send(&frame(
+                                b'p',
+                                &cstring(&md5_password(&self.user, password, salt)),
+                            ))
+                            .await?;
+                        }
+                        10 => {
+                            let mechanisms = String::from_utf8_lossy(&body[4..]).into_owned();
+                            if !mechanisms.split('\0').any(|m| m == "SCRAM-SHA-256") {
+                                return Err(Failure::new(format!(
+                                    "the server offers no login waitfor speaks ({})",
+                                    mechanisms.trim_matches('\0').replace('\0', ", ")
+                                )));
+                            }
+                            let exchange = Scram::new()?;
+                            let first = exchange.client_first();
+                            let mut initial = cstring("SCRAM-SHA-256");
+                            initial.extend_from_slice(&(first.len() as u32).to_be_bytes());
+                            initial.extend_from_slice(first.as_bytes());
+                            wire.send(&frame(b'p', &initial)).await?;
+                            scram = Some(exchange);
+                        }
+                        11 => {
+                            let exchange = scram.as_mut().ok_or_else(|| not_postgres(&body))?;
+                            let reply = exchange.client_final(password, &body[4..])?;
+                            wire.send(&frame(b'p', reply.as_bytes())).await?;
+                        }
+                        12 => {
+                            let exchange = scram.as_ref().ok_or_else(|| not_postgres(&body))?;
+                            exchange.verify_server(&body[4..])?;
+                        }
+                        other => {
+                            return Err(Failure::new(format!(
+                                "the server asks for a login waitfor does not speak (method {other})"
+                            )));
+                        }
+                    }
+                }
+                b'E' => return Err(self.refused(&body)),
+                // Parameters and the key for cancelling: nothing to do until ReadyForQuery.
+                b'S' | b'K' | b'N' => {}
+                b'Z' => break,
+                _ => return Err(not_postgres(&body)),
+            }
+        }
+        let outcome = match &self.table {
+            Some(table) => self.table_exists(wire, table).await,
+            None => Ok(Ready::default()),
+        };
+        // Terminate: the session ends as a client's does, nothing left in the server's log.
+        let _ = wire.send(&frame(b'X', &[])).await;
+        outcome
+    }
+
+    async fn table_exists(&self, wire: &mut Wire, table: &str) -> Result<Ready, Failure> {
+        let quoted = table.replace('\'', "''");
+        let query = format!("SELECT to_regclass('{quoted}') IS NOT NULL");
+        wire.send(&frame(b'Q', &cstring(&query))).await?;
+        let mut exists = None;
+        loop {
+            let (kind, body) = message(wire).await?;
+            match kind {
+                // A DataRow: one column, its text `t` or `f`.
+                b'D' => exists = Some(body.get(6) == Some(&b't')),
+                b'E' => {
+                    return Err(Failure::new(format!(
+                        "asking for table {table} failed: {}",
+                        error_fields(&body).1.unwrap_or_default()
+                    )));
+                }
+                b'Z' => break,
+                _ => {}
+            }
+        }
+        match exists {
+            Some(true) => Ok(Ready::default()),
+            _ => Err(Failure::new(format!("table {table} does not exist yet"))),
+        }
+    }
+
+    /// A login the server refused, in words.
+    fn refused(&self, body: &[u8]) -> Failure {
+        let (code, message) = error_fields(body);
+        let message = message.unwrap_or_default();
+        match code.as_deref() {
+            Some(CANNOT_CONNECT_NOW) => Failure::new(format!(
+                "PostgreSQL is not accepting connections yet: {message}"
+            )),
+            Some(code) if REFUSED_LOGIN.contains(&code) => {
+                Failure::new(format!("authentication failed for user {}", self.user))
+            }
+            Some(_) => Failure::new(format!("the login was refused: {message}")),
+            None => not_postgres(body),
+        }
+    }
+
     fn startup_message(&self) -> Vec<u8> {
         let mut body = PROTOCOL_3_0.to_be_bytes().to_vec();
         for (key, value) in [
@@ -81,6 +223,157 @@ impl Postgres {
         let mut message = ((body.len() + 4) as u32).to_be_bytes().to_vec();
         message.extend_from_slice(&body);
         message
+    }
+}
+
+/// `#table=NAME`, if given.
+fn table(keys: &[Key]) -> Result<Option<String>, String> {
+    match keys.iter().rfind(|key| key.name == "table") {
+        Some(key) if key.value.is_empty() => Err("#table= needs a table name".into()),
+        Some(key) => Ok(Some(key.value.clone())),
+        None => Ok(None),
+    }
+}
+
+/// The next message: its type and its body.
+async fn message(wire: &mut Wire) -> Result<(u8, Vec<u8>), Failure> {
+    let header = wire.take(5).await?;
+    let length = be32(&header, 1)? as usize;
+    if length < 4 {
+        return Err(not_postgres(&header));
+    }
+    Ok((header[0], wire.take(length - 4).await?))
+}
+
+fn be32(bytes: &[u8], at: usize) -> Result<u32, Failure> {
+    bytes
+        .get(at..at + 4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        .ok_or_else(|| not_postgres(bytes))
+}
+
+/// A frontend message: its type, its length, its body.
+fn frame(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut message = vec![kind];
+    message.extend_from_slice(&((body.len() + 4) as u32).to_be_bytes());
+    message.extend_from_slice(body);
+    message
+}
+
+fn cstring(text: &str) -> Vec<u8> {
+    let mut bytes = text.as_bytes().to_vec();
+    bytes.push(0);
+    bytes
+}
+
+/// `md5` + md5(md5(password + user) + salt), in hex, as PostgreSQL's md5 method wants.
+fn md5_password(user: &str, password: &str, salt: &[u8]) -> String {
+    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let inner = hex(&Md5::digest(format!("{password}{user}").as_bytes()));
+    let mut outer = Md5::new();
+    outer.update(inner.as_bytes());
+    outer.update(salt);
+    format!("md5{}", hex(&outer.finalize()))
+}
+
+/// One SCRAM-SHA-256 exchange (RFC 5802, RFC 7677), without channel binding.
+struct Scram {
+    nonce: String,
+    client_first_bare: String,
+    /// Set by the client-final step: what the server's signature must be.
+    server_signature: Option<Vec<u8>>,
+}
+
+impl Scram {
+    fn new() -> Result<Self, Failure> {
+        let mut random = [0u8; 18];
+        ring::rand::SystemRandom::new()
+            .fill(&mut random)
+            .map_err(|_| Failure::new("no randomness for the login's nonce"))?;
+        let nonce = BASE64.encode(random);
+        Ok(Scram {
+            client_first_bare: format!("n=,r={nonce}"),
+            nonce,
+            server_signature: None,
+        })
+    }
+
+    fn client_first(&self) -> String {
+        format!("n,,{}", self.client_first_bare)
+    }
+
+    fn client_final(&mut self, password: &str, server_first: &[u8]) -> Result<String, Failure> {
+        let server_first = String::from_utf8_lossy(server_first).into_owned();
+        let field = |name: &str| {
+            server_first
+                .split(',')
+                .find_map(|part| part.strip_prefix(name))
+                .ok_or_else(|| Failure::new(format!("the server's SCRAM reply lacks {name}")))
+        };
+        let nonce = field("r=")?;
+        if !nonce.starts_with(&self.nonce) {
+            return Err(Failure::new("the server's SCRAM nonce is not ours"));
+        }
+        let salt = BASE64
+            .decode(field("s=")?)
+            .map_err(|_| Failure::new("the server's SCRAM salt is not base64"))?;
+        let iterations = field("i=")?
+            .parse()
+            .ok()
+            .and_then(std::num::NonZeroU32::new)
+            .ok_or_else(|| Failure::new("the server's SCRAM iteration count is not a number"))?;
+        if iterations.get() > MOST_SCRAM_ITERATIONS {
+            return Err(Failure::new(format!(
+                "the server asks for {iterations} SCRAM iterations, more than the {MOST_SCRAM_ITERATIONS} waitfor computes"
+            )));
+        }
+        let mut salted = [0u8; 32];
+        pbkdf2::derive(
+            pbkdf2::PBKDF2_HMAC_SHA256,
+            iterations,
+            &salt,
+            password.as_bytes(),
+            &mut salted,
+        );
+        let salted = hmac::Key::new(hmac::HMAC_SHA256, &salted);
+        let client_key = hmac::sign(&salted, b"Client Key");
+        let stored_key = digest::digest(&digest::SHA256, client_key.as_ref());
+        let without_proof = format!("c=biws,r={nonce}");
+        let auth_message = format!("{},{server_first},{without_proof}", self.client_first_bare);
+        let signature = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, stored_key.as_ref()),
+            auth_message.as_bytes(),
+        );
+        let proof: Vec<u8> = client_key
+            .as_ref()
+            .iter()
+            .zip(signature.as_ref())
+            .map(|(key, signature)| key ^ signature)
+            .collect();
+        let server_key = hmac::sign(&salted, b"Server Key");
+        self.server_signature = Some(
+            hmac::sign(
+                &hmac::Key::new(hmac::HMAC_SHA256, server_key.as_ref()),
+                auth_message.as_bytes(),
+            )
+            .as_ref()
+            .to_vec(),
+        );
+        Ok(format!("{without_proof},p={}", BASE64.encode(proof)))
+    }
+
+    /// The server proves it knows the password too: a server that does not is not the one meant.
+    fn verify_server(&self, server_final: &[u8]) -> Result<(), Failure> {
+        let text = String::from_utf8_lossy(server_final);
+        let given = text
+            .strip_prefix("v=")
+            .and_then(|signature| BASE64.decode(signature.trim()).ok());
+        match (given, &self.server_signature) {
+            (Some(given), Some(expected)) if given == *expected => Ok(()),
+            _ => Err(Failure::new(
+                "the server's SCRAM signature is wrong: not the server the password is for",
+            )),
+        }
     }
 }
 
