@@ -322,6 +322,8 @@ mod tests {
             endpoint: Endpoint::parse("db:3306", None).unwrap(),
             user: "app".into(),
             password: Some("s3cret".into()),
+            database: None,
+            table: None,
         };
         let nonce = b"abcdefghijklmnopqrst";
         let reply = probe.scramble("mysql_native_password", nonce);
