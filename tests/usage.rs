@@ -36,6 +36,12 @@ fn bad_input_is_one_line_and_exit_2() {
         &["tcp://"],
         &["tcp://db"],
         &["-t", "5x", "db:80"],
+        // Found by fuzzing: a file name with a newline was quoted as it is.
+        &["--ca-cert", "no\nsuch", "db:80"],
+        &["--client-cert", "a\nb", "--client-key", "c", "db:80"],
+        &["db:80#x\ny=1"],
+        &["exec:"],
+        &["--backoff", "10ms", "db:80"],
         &["-t", "-1", "db:80"],
         &["-t", "", "db:80"],
         &["-t", "1e999", "db:80"],

@@ -122,15 +122,20 @@ impl Tls {
     }
 }
 
+/// A file's path as a message quotes it: one line, not too long.
+fn shown(path: &Path) -> String {
+    human::shortened(&human::escaped(&path.display().to_string()))
+}
+
 /// The PEM certificates in the file `option` names; at least one.
 fn certificates(option: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let certificates = CertificateDer::pem_file_iter(path)
         .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|error| format!("{option} {}: {error}", path.display()))?;
+        .map_err(|error| format!("{option} {}: {error}", shown(path)))?;
     match certificates.is_empty() {
         true => Err(format!(
             "{option} {}: no PEM certificate in it",
-            path.display()
+            shown(path)
         )),
         false => Ok(certificates),
     }
@@ -141,15 +146,15 @@ fn certificates(option: &str, path: &Path) -> Result<Vec<CertificateDer<'static>
 fn identity(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
     let chain = certificates("--client-cert", cert)?;
     let private_key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|error| format!("--client-key {}: {error}", key.display()))?;
+        .map_err(|error| format!("--client-key {}: {error}", shown(key)))?;
     CertifiedKey::from_der(chain, private_key, &ring::default_provider()).map_err(|error| {
         match error {
             rustls::Error::InconsistentKeys(_) => format!(
                 "--client-key {} is not the key of --client-cert {}",
-                key.display(),
-                cert.display()
+                shown(key),
+                shown(cert)
             ),
-            other => format!("--client-key {}: {other}", key.display()),
+            other => format!("--client-key {}: {other}", shown(key)),
         }
     })
 }
