@@ -174,26 +174,8 @@ impl Wire {
 
     /// Everything the server sends until it closes the connection (within the size bound).
     pub async fn until_closed(&mut self) -> Result<Vec<u8>, Failure> {
-        let mut chunk = vec![0; 8 * 1024];
-        loop {
-            if self.read >= MOST_READ {
-                return Err(Failure::new(format!(
-                    "sent more than {MOST_READ} bytes without closing: {}",
-                    preview(&self.unread)
-                )));
-            }
-            let count = self.stream.read(&mut chunk).await.map_err(|error| {
-                Failure::new(format!(
-                    "reading the reply failed: {}",
-                    tls::described(&error)
-                ))
-            })?;
-            if count == 0 {
-                return Ok(std::mem::take(&mut self.unread));
-            }
-            self.read += count;
-            self.unread.extend_from_slice(&chunk[..count]);
-        }
+        while self.read_more().await? > 0 {}
+        Ok(std::mem::take(&mut self.unread))
     }
 
     /// The next line of the reply, without its CRLF.
@@ -207,8 +189,24 @@ impl Wire {
         }
     }
 
-    /// Reads what the server has sent next, within the size bound.
+    /// Reads what the server has sent next; a closed connection is an error.
     async fn fill(&mut self) -> Result<(), Failure> {
+        let count = self.read_more().await?;
+        if count == 0 {
+            return Err(Failure::new(match self.read {
+                0 => "the connection was closed without a reply".to_owned(),
+                _ => format!(
+                    "the connection was closed in the middle of a reply: {}",
+                    preview(&self.unread)
+                ),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Reads what the server has sent next, within the size bound: how
+    /// many bytes, 0 when it has closed the connection.
+    async fn read_more(&mut self) -> Result<usize, Failure> {
         if self.read >= MOST_READ {
             return Err(Failure::new(format!(
                 "sent more than {MOST_READ} bytes without a complete reply: {}",
@@ -222,18 +220,9 @@ impl Wire {
                 tls::described(&error)
             ))
         })?;
-        if count == 0 {
-            return Err(Failure::new(match self.read {
-                0 => "the connection was closed without a reply".to_owned(),
-                _ => format!(
-                    "the connection was closed in the middle of a reply: {}",
-                    preview(&self.unread)
-                ),
-            }));
-        }
         self.read += count;
         self.unread.extend_from_slice(&chunk[..count]);
-        Ok(())
+        Ok(count)
     }
 }
 
