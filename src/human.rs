@@ -61,6 +61,12 @@ fn cut(text: &str, (head, tail): (usize, usize)) -> String {
     format!("{start}…{end} ({} bytes in all)", text.len())
 }
 
+/// What a user or a server wrote, as a message quotes it: control
+/// characters escaped, then shortened.
+pub fn quoted(text: &str) -> String {
+    shortened(&escaped(text))
+}
+
 /// `text` with its control characters escaped (`\n`, `\u{1b}`), so that
 /// what a user or a server wrote stays on one line and never drives the
 /// terminal.

@@ -107,7 +107,7 @@ impl Target {
 
 /// How output names a TARGET: as written, secrets masked, on one line, not too long.
 fn label(written: &str) -> String {
-    human::shortened(&human::escaped(&masked(written)))
+    human::quoted(&masked(written))
 }
 
 impl fmt::Display for Target {

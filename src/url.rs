@@ -172,9 +172,8 @@ impl<'a> Url<'a> {
             .map(|key| {
                 let (name, value) = key.split_once('=').unwrap_or((key, ""));
                 let decoded = |text| {
-                    percent_decoded(text).map_err(|error| {
-                        format!("#{}: {error}", human::shortened(&human::escaped(name)))
-                    })
+                    percent_decoded(text)
+                        .map_err(|error| format!("#{}: {error}", human::quoted(name)))
                 };
                 Ok(Key {
                     name: decoded(name)?,

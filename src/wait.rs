@@ -186,10 +186,10 @@ async fn retry(
         let outcome = match wanted(checked, direction) {
             Ok(ready) => {
                 failures = 0;
-                let since = *as_wanted_since.get_or_insert_with(Instant::now);
-                match since.elapsed() >= timing.stable {
+                let up = as_wanted_since.get_or_insert_with(Instant::now).elapsed();
+                match up >= timing.stable {
                     true => Outcome::Done(ready),
-                    false => Outcome::Settling(since.elapsed()),
+                    false => Outcome::Settling(up),
                 }
             }
             Err(failure) => {

@@ -201,7 +201,7 @@ impl Probe {
                 for key in url.keys()? {
                     let name = key.name.as_str();
                     // A key is quoted as written, made one line of text.
-                    let shown = human::shortened(&human::escaped(name));
+                    let shown = human::quoted(name);
                     if !KEYS.contains(&name) {
                         return Err(format!("unknown key #{shown} (known: {})", KEYS.join(", ")));
                     }

@@ -124,7 +124,7 @@ impl Tls {
 
 /// A file's path as a message quotes it: one line, not too long.
 fn shown(path: &Path) -> String {
-    human::shortened(&human::escaped(&path.display().to_string()))
+    human::quoted(&path.display().to_string())
 }
 
 /// The PEM certificates in the file `option` names; at least one.
