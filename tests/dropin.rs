@@ -551,7 +551,7 @@ fn dockerize_waits_for_each_kind_and_supervises_the_command() {
                 "-wait",
                 &format!("http://127.0.0.1:{port}/secret"),
             ])
-            .args(["-timeout", "20s", "sh", "-c", "echo $$; exit 3"]),
+            .args(["-timeout", "20s", "sh", "-c", "exit 3"]),
         secs(40.0),
     );
     assert_eq!(run.code(), 3, "the child's exit code: {run:?}");
@@ -566,35 +566,42 @@ fn dockerize_waits_for_each_kind_and_supervises_the_command() {
         .says(&format!(
             "Received 200 from http://127.0.0.1:{port}/secret\n"
         ));
-    let date = regex_free_date(&run.stderr);
+    let date = go_log_lines(&run.stderr);
     assert!(
         date,
         "Go log lines start with a date and time: {}",
         run.stderr
     );
-    let child_pid: u32 = run.stdout.trim().parse().unwrap();
-    // Supervised, the COMMAND is a child; with -exec it is waitfor itself.
-    let mut exec = ours.command();
-    exec.args([
-        "-exec",
-        "-wait",
-        &format!("tcp://{open}"),
-        "sh",
-        "-c",
-        "echo $$",
-    ]);
-    let started = std::time::Instant::now();
-    let mut child = exec.spawn().unwrap();
-    let pid = child.id();
-    let stdout = child.stdout.take().unwrap();
-    wait_bounded(&mut child, started, secs(20.0));
-    let printed = std::io::read_to_string(stdout).unwrap();
-    assert_eq!(printed.trim(), pid.to_string(), "-exec keeps the PID");
-    assert_ne!(child_pid, 0);
+    // The COMMAND as it sees itself (`$$`, `$PPID`), and waitfor's own PID.
+    let pids = |args: &[&str]| {
+        let mut command = ours.command();
+        command.args(["-wait", &format!("tcp://{open}")]).args(args);
+        command.args(["sh", "-c", "echo $$ $PPID"]);
+        let started = std::time::Instant::now();
+        let mut child = command.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        wait_bounded(&mut child, started, secs(20.0));
+        let printed = std::io::read_to_string(stdout).unwrap();
+        let (own, parent) = printed.trim().split_once(' ').unwrap();
+        (
+            child.id(),
+            own.parse::<u32>().unwrap(),
+            parent.parse::<u32>().unwrap(),
+        )
+    };
+    // Supervised, the COMMAND is waitfor's child; with -exec it is waitfor itself.
+    let (waitfor_pid, own, parent) = pids(&[]);
+    assert_eq!(
+        (parent, own == waitfor_pid),
+        (waitfor_pid, false),
+        "a child of waitfor"
+    );
+    let (waitfor_pid, own, _) = pids(&["-exec"]);
+    assert_eq!(own, waitfor_pid, "-exec keeps the PID");
 }
 
 /// Whether every line starts as Go's log does: `2026/11/22 10:00:00 `.
-fn regex_free_date(text: &str) -> bool {
+fn go_log_lines(text: &str) -> bool {
     text.lines().all(|line| {
         let bytes = line.as_bytes();
         bytes.len() > 20
