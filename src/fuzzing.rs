@@ -53,9 +53,11 @@ pub fn command_line(args: &[String]) {
 /// One attempt of the probe for `url` (with `{port}` where the port goes, and
 /// perhaps `{password}`) against a server on loopback that sends `reply` and then closes its side.
 /// Whatever the bytes, the attempt ends, and its reason or note is one line
-/// without the password.
+/// without the password (where the URL has one: a target without one may
+/// quote a reply that happens to hold the same text).
 pub fn reply(url: &str, reply: &[u8]) {
     let server = Server::get();
+    let has_password = url.contains("{password}");
     let url = url
         .replace("{port}", &server.port.to_string())
         .replace("{password}", PASSWORD);
@@ -79,7 +81,7 @@ pub fn reply(url: &str, reply: &[u8]) {
         Some(Err(failure)) => failure.to_string(),
     };
     assert!(!said.contains('\n'), "{said:?}");
-    assert!(!said.contains(PASSWORD), "{said:?}");
+    assert!(!(has_password && said.contains(PASSWORD)), "{said:?}");
 }
 
 /// A TARGET parsed with the command line's defaults, kept for the thread:

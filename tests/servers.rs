@@ -1,8 +1,8 @@
 //! Every kind of target against the real server, as Debian packages it, a
 //! test per protocol around one fixture ([`starts_late`]): PostgreSQL,
 //! MariaDB, Redis (plain, with a password, over TLS), RabbitMQ, Mosquitto,
-//! NATS (plain and with a password), nginx (HTTP and HTTPS), a unix socket and
-//! a file. The servers run on free loopback ports, each in a process group of
+//! NATS (plain and with a password), memcached, ZooKeeper, gRPC (Python's
+//! grpcio, plain and TLS), nginx (HTTP and HTTPS), a unix socket and a file. The servers run on free loopback ports, each in a process group of
 //! its own that is stopped when the test ends.
 //!
 //! These tests fail, never skip, when a server is missing: `.ci/run` installs them.
@@ -37,6 +37,7 @@ const PROTOCOLS: &[&str] = &[
     "http",
     "memcached",
     "zookeeper",
+    "grpc",
 ];
 
 /// The shared fixture: waitfor starts waiting for `targets` before their
@@ -231,6 +232,147 @@ fn zookeeper() {
     starts_late("zookeeper", port, &targets, &[], || {
         vec![start_zookeeper(&d, port)]
     });
+}
+
+/// gRPC's health service, served by Python's grpcio: the whole server and a
+/// named service ready once served; a service it does not know never is.
+#[test]
+fn grpc() {
+    let dir = TempDir::new("grpc");
+    let (d, port) = (dir.0.clone(), free_port());
+    let statuses = d.join("statuses");
+    fs::write(&statuses, "=SERVING\nwaitfor.Test=SERVING\n").unwrap();
+    let targets = [
+        format!("grpc://127.0.0.1:{port}"),
+        format!("grpc://localhost:{port}/waitfor.Test"),
+    ];
+    let refused = [format!("grpc://127.0.0.1:{port}/waitfor.Nobody")];
+    let services = starts_late("grpc", port, &targets, &refused, || {
+        let statuses = statuses.display().to_string();
+        vec![start_grpc(&d, "grpc", port, &["--statuses", &statuses])]
+    });
+    let run = run_within(waitfor().args(["-t", "1"]).args(&refused), secs(30.0));
+    run.says("the health service does not know service \"waitfor.Nobody\" (NOT_FOUND)");
+    drop(services);
+}
+
+/// NOT_SERVING and UNKNOWN are not ready until the application says SERVING;
+/// a gRPC server without the health service, and an HTTP/2 server that is not
+/// gRPC, never are, and each says why.
+#[test]
+fn grpc_health_turns_serving_and_servers_without_it() {
+    let dir = TempDir::new("grpc-flip");
+    let d = dir.0.clone();
+    let (port, bare, h2) = (free_port(), free_port(), free_port());
+    let statuses = d.join("statuses");
+    fs::write(&statuses, "=NOT_SERVING\nwaitfor.Test=UNKNOWN\n").unwrap();
+    let server = start_grpc(
+        &d,
+        "grpc",
+        port,
+        &["--statuses", &statuses.display().to_string()],
+    );
+    let _bare = start_grpc(&d, "grpc-bare", bare, &["--no-health"]);
+    let _nginx = start_nginx(
+        &d,
+        "nginx",
+        &format!("server {{ listen 127.0.0.1:{h2} http2; location / {{ return 200 ok; }} }}"),
+    );
+    let mut waiting = Running::spawn(
+        waitfor()
+            .args(["-v", "-t", "60", "-i", "50ms"])
+            .arg(format!("grpc://127.0.0.1:{port}"))
+            .arg(format!("grpc://127.0.0.1:{port}/waitfor.Test"))
+            .args(["--", "echo", "serving"]),
+    );
+    waiting.wait_for_line(
+        "the health service says the server is NOT_SERVING",
+        secs(30.0),
+    );
+    waiting.wait_for_line(
+        "the health service says service \"waitfor.Test\" is UNKNOWN",
+        secs(30.0),
+    );
+    fs::write(&statuses, "=SERVING\nwaitfor.Test=SERVING\n").unwrap();
+    let status = waiting.wait(secs(30.0));
+    assert!(status.success(), "{}", waiting.last_lines());
+    // -v shows waitfor's lines only, never HTTP/2's own debug events.
+    for line in &waiting.seen {
+        assert!(line.contains("grpc://"), "{line:?}");
+    }
+    // Every call ended as a client's does: grpcio logged nothing about them.
+    let log = fs::read_to_string(&server.log).unwrap();
+    assert_eq!(log.trim(), format!("serving on 127.0.0.1:{port}"), "{log}");
+
+    let run = run_within(
+        waitfor()
+            .args(["-t", "2"])
+            .arg(format!("grpc://127.0.0.1:{bare}"))
+            .arg(format!("grpc://127.0.0.1:{h2}/")),
+        secs(30.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    run.says("the server has no gRPC health service (UNIMPLEMENTED")
+        .says("not gRPC: the HTTP/2 server answered with content-type \"text/plain\"");
+}
+
+/// grpcs:// with certificates as openssl makes them, and a server that
+/// requires a client certificate: ready with `--ca-cert` and the client's
+/// certificate, and each missing piece said.
+#[test]
+fn grpcs_with_a_client_certificate() {
+    let dir = TempDir::new("grpcs");
+    let d = dir.0.clone();
+    let certs = certificates(&d);
+    // grpcio (BoringSSL) takes ECDSA and RSA client keys, not Ed25519.
+    let ecdsa = [
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+    ];
+    let (cert, key) = client_identity(&d, &certs, "client", &ecdsa);
+    let port = free_port();
+    let files = [&certs.cert, &certs.key, &certs.ca].map(|f| f.display().to_string());
+    let _server = start_grpc(
+        &d,
+        "grpcs",
+        port,
+        &[
+            "--cert",
+            &files[0],
+            "--key",
+            &files[1],
+            "--client-ca",
+            &files[2],
+        ],
+    );
+    let target = format!("grpcs://localhost:{port}");
+    let run = run_within(
+        waitfor()
+            .args(["-t", "60", "--ca-cert", &files[2]])
+            .args(["--client-cert", &cert, "--client-key", &key])
+            .arg(&target),
+        secs(90.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
+    let run = run_within(
+        waitfor()
+            .args(["-t", "2", "--ca-cert", &files[2]])
+            .arg(&target),
+        secs(30.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    run.says("does it require a client certificate? (--client-cert, --client-key)");
+    let run = run_within(
+        waitfor()
+            .args(["-t", "2", "--client-cert", &cert, "--client-key", &key])
+            .arg(&target),
+        secs(30.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    run.says("the certificate's issuer is not trusted");
 }
 
 #[test]

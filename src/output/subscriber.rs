@@ -11,6 +11,7 @@ use std::fmt::{self, Write as _};
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
 use tracing::{Event, Level, Subscriber, warn};
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::prelude::*;
@@ -53,8 +54,10 @@ pub fn install(log: Log) -> LevelFilter {
             .with_span_list(false)
             .boxed(),
     };
+    // Only waitfor's own events: the libraries it links (h2) have theirs.
+    let own = Targets::new().with_target(OWN_TARGET, level);
     tracing_subscriber::registry()
-        .with(output.with_filter(level))
+        .with(output.with_filter(own))
         .init();
     if let Some(reason) = unreadable {
         warn!(

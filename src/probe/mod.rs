@@ -28,6 +28,7 @@ mod amqp;
 mod body;
 mod exec;
 mod file;
+mod grpc;
 mod http;
 mod memcached;
 mod mqtt;
@@ -55,7 +56,7 @@ pub use tls::Tls;
 pub struct Settings {
     /// How http(s) targets ask and what makes them ready (`--http-status`).
     pub http: HttpSettings,
-    /// How https and rediss targets verify the server (`--ca-cert`, `--insecure`).
+    /// How https, rediss and grpcs targets verify the server (`--ca-cert`, `--insecure`).
     pub tls: Tls,
 }
 
@@ -75,6 +76,7 @@ pub enum Probe {
     File(file::File),
     Memcached(memcached::Memcached),
     Zookeeper(zookeeper::Zookeeper),
+    Grpc(grpc::Grpc),
     Exec(exec::Exec),
 }
 
@@ -167,6 +169,12 @@ const KINDS: &[Kind] = &[
         build: |url, _| Ok(Probe::Zookeeper(zookeeper::Zookeeper::from_url(url)?)),
     },
     Kind {
+        schemes: &["grpc", "grpcs"],
+        form: "grpc(s)://host:port[/service]",
+        keys: &[],
+        build: |url, settings| Ok(Probe::Grpc(grpc::Grpc::from_url(url, &settings.tls)?)),
+    },
+    Kind {
         schemes: &["unix"],
         form: "unix:///path",
         keys: &[],
@@ -248,6 +256,7 @@ impl Probe {
             Probe::File(probe) => probe.check().await,
             Probe::Memcached(probe) => probe.check().await,
             Probe::Zookeeper(probe) => probe.check().await,
+            Probe::Grpc(probe) => probe.check().await,
             Probe::Exec(probe) => probe.check().await,
         }
     }

@@ -1,4 +1,4 @@
-//! TLS for `https://` and `rediss://` targets, with rustls (no OpenSSL: the
+//! TLS for `https://`, `rediss://` and `grpcs://` targets, with rustls (no OpenSSL: the
 //! binary stays static).
 //!
 //! Servers are verified against web roots compiled into the binary (a scratch
@@ -40,7 +40,7 @@ pub struct Tls {
     extra_roots: Vec<CertificateDer<'static>>,
     insecure: bool,
     identity: Option<Arc<CertifiedKey>>,
-    connector: OnceCell<TlsConnector>,
+    config: OnceCell<Arc<ClientConfig>>,
 }
 
 /// The bundled web roots, verified: TLS as it is when no option is given.
@@ -50,7 +50,7 @@ impl Default for Tls {
             extra_roots: Vec::new(),
             insecure: false,
             identity: None,
-            connector: OnceCell::new(),
+            config: OnceCell::new(),
         }
     }
 }
@@ -74,14 +74,30 @@ impl Tls {
             identity: client
                 .map(|(cert, key)| identity(cert, key).map(Arc::new))
                 .transpose()?,
-            connector: OnceCell::new(),
+            config: OnceCell::new(),
         })
+    }
+
+    /// Whether `--client-cert` gives the server a certificate.
+    pub fn has_identity(&self) -> bool {
+        self.identity.is_some()
     }
 
     /// The connector every TLS target shares, built at the first one.
     pub fn connector(&self) -> Result<TlsConnector, String> {
-        if let Some(connector) = self.connector.get() {
-            return Ok(connector.clone());
+        Ok(TlsConnector::from(self.config()?))
+    }
+
+    /// The same, offering HTTP/2 by ALPN, as gRPC servers require.
+    pub fn http2_connector(&self) -> Result<TlsConnector, String> {
+        let mut config = ClientConfig::clone(&*self.config()?);
+        config.alpn_protocols = vec![b"h2".to_vec()];
+        Ok(TlsConnector::from(Arc::new(config)))
+    }
+
+    fn config(&self) -> Result<Arc<ClientConfig>, String> {
+        if let Some(config) = self.config.get() {
+            return Ok(Arc::clone(config));
         }
         let provider = Arc::new(ring::default_provider());
         let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
@@ -117,8 +133,7 @@ impl Tls {
                 .with_client_cert_resolver(Arc::new(SingleCertAndKey::from(Arc::clone(identity)))),
             None => builder.with_no_client_auth(),
         };
-        let connector = TlsConnector::from(Arc::new(config));
-        Ok(self.connector.get_or_init(|| connector).clone())
+        Ok(Arc::clone(self.config.get_or_init(|| Arc::new(config))))
     }
 }
 

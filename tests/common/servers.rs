@@ -395,6 +395,20 @@ pub fn start_zookeeper(dir: &Path, port: u16) -> Service {
     )
 }
 
+/// Python's grpcio with the standard health service (`tests/grpc_server.py`):
+/// `extra` gives its statuses file, TLS, or `--no-health`.
+pub fn start_grpc(dir: &Path, name: &str, port: u16, extra: &[&str]) -> Service {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/grpc_server.py");
+    Service::start(
+        name,
+        dir,
+        Command::new("python3")
+            .arg(script)
+            .args(["--port", &port.to_string()])
+            .args(extra),
+    )
+}
+
 pub fn start_nats(dir: &Path, name: &str, port: u16, extra: &[&str]) -> Service {
     Service::start(
         name,
