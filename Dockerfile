@@ -1,13 +1,17 @@
 # waitfor as an image: the static binary alone in an empty (scratch) image.
 #
 #   docker build -t waitfor .                      # builds from source (needs rust:alpine)
-#   docker build -t waitfor --build-arg WAITFOR_BINARY=prebuilt -f Dockerfile DIR
-#                                                  # wraps DIR/waitfor, a static binary
-#                                                  # built here (scripts/build-static), and
-#                                                  # DIR/dropin (a copy of dropin/); pulls nothing
+#   DOCKER_BUILDKIT=1 docker build -t waitfor --build-arg WAITFOR_BINARY=prebuilt DIR
+#                                                  # wraps DIR/PLATFORM/waitfor, a static
+#                                                  # binary built here (scripts/build-static),
+#                                                  # PLATFORM linux/amd64, linux/arm64 or
+#                                                  # linux/arm/v7 as --platform says, and
+#                                                  # DIR/dropin (a copy of dropin/); pulls
+#                                                  # nothing. scripts/image does it for all
+#                                                  # three and pushes one multi-arch image.
 #
-# With BuildKit only the stage WAITFOR_BINARY names is built, so the prebuilt
-# variant needs no image from any registry.
+# BuildKit builds only the stage WAITFOR_BINARY names, so the prebuilt variant
+# needs no image from any registry (the classic builder would pull rust:alpine).
 
 ARG WAITFOR_BINARY=source
 
@@ -15,13 +19,16 @@ FROM rust:1-alpine AS source
 RUN apk add --no-cache musl-dev
 WORKDIR /src
 COPY . .
-# Named explicitly although it is Alpine's own target, so that the rustflags
-# in .cargo/config.toml apply to the binary and not to proc-macro crates.
-RUN cargo build --release --locked --target x86_64-unknown-linux-musl \
-    && cp target/x86_64-unknown-linux-musl/release/waitfor /waitfor
+# The target named explicitly although it is Alpine's own, so that the
+# rustflags in .cargo/config.toml apply to the binary and not to proc-macros.
+RUN target=$(rustc -vV | sed -n 's/^host: //p') \
+    && cargo build --release --locked --target "$target" \
+    && cp "target/$target/release/waitfor" /waitfor
 
 FROM scratch AS prebuilt
-COPY waitfor /waitfor
+# Set by BuildKit for the platform being built; a default here would override it.
+ARG TARGETPLATFORM
+COPY ${TARGETPLATFORM}/waitfor /waitfor
 
 FROM ${WAITFOR_BINARY} AS binary
 

@@ -21,7 +21,7 @@ use crate::probe;
 #[derive(Debug, Parser)]
 #[command(
     name = "waitfor",
-    version,
+    version = crate::VERSION,
     about = "Wait until the services a program needs are ready, then exec the program.",
     override_usage = "waitfor [OPTIONS] TARGET... [-- COMMAND [ARG...]]"
 )]

@@ -32,3 +32,6 @@ pub mod shutdown;
 mod target;
 mod url;
 pub mod wait;
+
+/// The version `--version` prints: the crate's, and the target it was built for.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("WAITFOR_TARGET"), ")");

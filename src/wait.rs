@@ -232,7 +232,9 @@ fn wanted(checked: Result<Ready, Failure>, direction: Direction) -> Result<Ready
 fn concurrent_attempts() -> usize {
     /// Descriptors kept for stdio, the event loop, the resolver's files.
     const RESERVED: u64 = 16;
-    let soft_limit = getrlimit(Resource::RLIMIT_NOFILE).map_or(1024, |(soft, _)| soft);
+    // rlim_t is 64 bits wide on 64-bit targets and 32 on armv7: widen it.
+    #[allow(clippy::useless_conversion)]
+    let soft_limit = getrlimit(Resource::RLIMIT_NOFILE).map_or(1024, |(soft, _)| u64::from(soft));
     let usable = soft_limit.saturating_sub(RESERVED) / 2;
     usable.clamp(1, 4096) as usize
 }

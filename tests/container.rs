@@ -126,6 +126,128 @@ fn docker_build(tag: &str, context: &Path, dockerfile: &Path, build_args: &[&str
     );
 }
 
+/// `scripts/image` builds the image for three platforms around the binaries
+/// built here and pushes one manifest list to a registry on 127.0.0.1 (Debian's
+/// docker-registry, configured by the test); each platform's image is then
+/// pulled by `--platform` and, with binfmt_misc sending its binary to
+/// qemu-user, waits for a port and execs its own architecture's binary.
+#[test]
+fn a_multi_arch_image_through_a_local_registry() {
+    let dir = TempDir::new("registry");
+    let (registry_port, port) = (free_port(), free_port());
+    let config = dir.0.join("config.yml");
+    fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
+             http:\n  addr: 127.0.0.1:{registry_port}\n",
+            dir.0.join("data").display()
+        ),
+    )
+    .unwrap();
+    let _registry = common::servers::Service::start(
+        "registry",
+        &dir.0,
+        Command::new("docker-registry").arg("serve").arg(&config),
+    );
+    let image = format!(
+        "127.0.0.1:{registry_port}/waitfor-test:{}",
+        std::process::id()
+    );
+    let _images = Images(
+        ["", "-amd64", "-arm64", "-armv7"]
+            .iter()
+            .map(|suffix| format!("{image}{suffix}"))
+            .collect(),
+    );
+    // The registry answers once it is up: waitfor says when.
+    let up = run_within(
+        waitfor().args(["-t", "30", &format!("http://127.0.0.1:{registry_port}/v2/")]),
+        secs(40.0),
+    );
+    assert_eq!(up.code(), 0, "{up:?}");
+    let built = run_within(
+        Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/image"))
+            .arg(&image)
+            .env("DOCKER", DOCKER)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+        secs(900.0),
+    );
+    assert_eq!(built.code(), 0, "{built:?}");
+    assert_eq!(built.stdout.trim(), image);
+
+    let listed = run_ok(
+        Command::new(DOCKER)
+            .env("DOCKER_CLI_EXPERIMENTAL", "enabled")
+            .args(["manifest", "inspect", "--insecure", &image]),
+    );
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let platforms: Vec<String> = listed["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|manifest| {
+            let platform = &manifest["platform"];
+            let variant = platform["variant"].as_str().map(|v| format!("/{v}"));
+            format!(
+                "{}/{}{}",
+                platform["os"].as_str().unwrap(),
+                platform["architecture"].as_str().unwrap(),
+                variant.unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64", "linux/arm/v7"]);
+
+    let _listener = listen_after(([127, 0, 0, 1], port), secs(0.0));
+    for (platform, qemu, target) in [
+        ("linux/amd64", None, "x86_64-unknown-linux-musl"),
+        ("linux/arm64", Some("aarch64"), "aarch64-unknown-linux-musl"),
+        ("linux/arm/v7", Some("arm"), "armv7-unknown-linux-gnueabihf"),
+    ] {
+        docker(Command::new(DOCKER).args(["pull", "-q", "--platform", platform, &image]));
+        let pulled = run_ok(Command::new(DOCKER).args([
+            "image",
+            "inspect",
+            "-f",
+            "{{.Os}}/{{.Architecture}}{{with .Variant}}/{{.}}{{end}}",
+            &image,
+        ]));
+        assert_eq!(pulled.trim(), platform);
+        let _binfmt = match qemu.map(Binfmt::register).transpose() {
+            Ok(binfmt) => binfmt,
+            Err(reason) => {
+                eprintln!("SKIPPED running the {platform} image: {reason}");
+                continue;
+            }
+        };
+        let run = docker(Command::new(DOCKER).args([
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            "--platform",
+            platform,
+            &image,
+            "-t",
+            "60",
+            &format!("127.0.0.1:{port}"),
+            "--",
+            "/waitfor",
+            "--version",
+        ]));
+        assert_eq!(run.code(), 0, "{platform}: {run:?}");
+        let version = env!("CARGO_PKG_VERSION");
+        assert_eq!(
+            run.stdout,
+            format!("waitfor {version} ({target})\n"),
+            "{run:?}"
+        );
+    }
+}
+
 #[test]
 fn the_scratch_image_waits_execs_and_stops_at_once() {
     let id = std::process::id();
@@ -135,7 +257,8 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
 
     // The final stage of the project's Dockerfile, around the binary built here.
     let context = TempDir::new("image");
-    copy_executable(&static_binary(), &context.0.join("waitfor"));
+    fs::create_dir_all(context.0.join("linux/amd64")).unwrap();
+    copy_executable(&static_binary(), &context.0.join("linux/amd64/waitfor"));
     let project = Path::new(env!("CARGO_MANIFEST_DIR"));
     // The incumbents' names: symbolic links, copied as links.
     run_ok(

@@ -13,6 +13,7 @@
 
 mod common;
 
+use std::ffi::OsString;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -48,22 +49,29 @@ const INCUMBENT_VARIABLES: &[&str] = &[
 struct Linked {
     _dir: TempDir,
     path: PathBuf,
+    /// What runs it: the link, or qemu-user running the link (waitfor's only).
+    argv: Vec<OsString>,
 }
 
 impl Linked {
-    fn new(program: &Path, name: &str, tag: &str) -> Self {
+    fn new(program: &Path, name: &str, tag: &str, argv: fn(&Path) -> Vec<OsString>) -> Self {
         // Tests run at once: each link in a directory of its own.
         static LINKS: AtomicUsize = AtomicUsize::new(0);
         let count = LINKS.fetch_add(1, Ordering::Relaxed);
         let dir = TempDir::new(&format!("{tag}-{count}"));
         let path = dir.0.join(name);
         std::os::unix::fs::symlink(program, &path).unwrap();
-        Linked { _dir: dir, path }
+        Linked {
+            _dir: dir,
+            argv: argv(&path),
+            path,
+        }
     }
 
     fn command(&self) -> Command {
-        let mut renamed = Command::new(&self.path);
+        let mut renamed = Command::new(&self.argv[0]);
         renamed
+            .args(&self.argv[1..])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
@@ -78,7 +86,7 @@ impl Linked {
 /// `None`, and the test says it is skipped.
 fn peer(variable: &str, name: &str, what: &str) -> Option<Linked> {
     match std::env::var_os(variable) {
-        Some(path) => Some(Linked::new(Path::new(&path), name, "real")),
+        Some(path) => Some(Linked::new(Path::new(&path), name, "real", itself)),
         None => {
             eprintln!("skipped: {variable} does not name {what} (not packaged for CI)");
             None
@@ -86,8 +94,13 @@ fn peer(variable: &str, name: &str, what: &str) -> Option<Linked> {
     }
 }
 
+/// A real tool's command line: the program alone.
+fn itself(path: &Path) -> Vec<OsString> {
+    vec![path.as_os_str().to_owned()]
+}
+
 fn waitfor_as(name: &str) -> Linked {
-    Linked::new(Path::new(env!("CARGO_BIN_EXE_waitfor")), name, "waitfor")
+    Linked::new(&binary(), name, "waitfor", command_line)
 }
 
 /// One scenario, run the same way under both programs.
@@ -168,7 +181,12 @@ fn closed() -> String {
 
 #[test]
 fn wait_for_it_side_by_side_with_the_real_script() {
-    let real = Linked::new(Path::new("/usr/bin/wait-for-it"), "wait-for-it.sh", "real");
+    let real = Linked::new(
+        Path::new("/usr/bin/wait-for-it"),
+        "wait-for-it.sh",
+        "real",
+        itself,
+    );
     let ours = waitfor_as("wait-for-it.sh");
     let (open, _listener) = open_listener();
     // Scenarios borrow these for the whole test.
@@ -719,6 +737,19 @@ fn a_stop_signal_ends_every_front_end_at_once() {
 /// the same as the link's. Here the link's directory is the test's own.
 #[test]
 fn the_shims_run_waitfor_under_the_incumbents_name() {
+    // The shims exec the binary as it is: under qemu-user, the kernel must know to run it there.
+    let _binfmt = match std::env::var_os("WAITFOR_TEST_RUNNER") {
+        Some(_) => match Binfmt::for_runner() {
+            Ok(binfmt) => Some(binfmt),
+            Err(reason) => {
+                qemu_cannot(&format!(
+                    "be run by a shell's exec without binfmt_misc: {reason}"
+                ));
+                return;
+            }
+        },
+        None => None,
+    };
     let shims = Path::new(env!("CARGO_MANIFEST_DIR")).join("dropin/usr/local/lib/waitfor/shims");
     let (open, _listener) = open_listener();
     for (name, shell, args, says) in [

@@ -497,7 +497,10 @@ fn in_tmux(
             .output()
             .expect("tmux runs (the tests install it)")
     };
-    let mut line = vec![env!("CARGO_BIN_EXE_waitfor").to_owned()];
+    let mut line: Vec<String> = waitfor_argv()
+        .iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
     line.extend(args.iter().cloned());
     let quoted: Vec<String> = line.iter().map(|a| format!("'{a}'")).collect();
     let unset: Vec<String> = VARIABLES.iter().map(|v| format!("-u {v}")).collect();

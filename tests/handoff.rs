@@ -118,7 +118,7 @@ fn no_descriptor_of_waitfors_is_left_open() {
     let run = run_within(
         std::process::Command::new("sh")
             .args(["-c", r#"ls /proc/$$/fd; echo --; exec "$@""#, "sh"])
-            .arg(env!("CARGO_BIN_EXE_waitfor"))
+            .args(waitfor_argv())
             .args([
                 "-t",
                 "20",

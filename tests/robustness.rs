@@ -128,6 +128,9 @@ fn ten_thousand_failed_attempts_leave_no_descriptor_or_memory_behind() {
         most <= fewest + targets.len(),
         "descriptors went from {fewest} to {most}: {descriptors:?}"
     );
+    if qemu_cannot("tell waitfor's memory from its own (its translation cache grows)") {
+        return;
+    }
     assert!(
         rss_at_end <= rss_at_start + 1024,
         "resident memory grew from {rss_at_start} KiB to {rss_at_end} KiB over {attempts} attempts"

@@ -25,7 +25,7 @@ fn sigterm_as_pid_1_ends_the_wait_with_143() {
     let mut running = waiting(
         Command::new("unshare")
             .args(["--pid", "--fork", "--kill-child", "--mount-proc"])
-            .arg(env!("CARGO_BIN_EXE_waitfor"))
+            .args(waitfor_argv())
             .args([
                 "-t",
                 "60",

@@ -186,7 +186,7 @@ fn a_name_that_resolves_only_later() {
             ])
             .arg(&hosts)
             .arg(&resolv)
-            .arg(env!("CARGO_BIN_EXE_waitfor"))
+            .args(waitfor_argv())
             .args(["-v", "-t", "20", &format!("late-service.test:{port}")])
             .args(["--", "echo", "resolved"])
             .stdin(std::process::Stdio::null())

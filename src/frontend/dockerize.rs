@@ -184,8 +184,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
     let switch = |wanted: &str| last(wanted) == Some("true");
     if switch("version") {
         return Err(Error::Help(format!(
-            "waitfor {} (dockerize front-end)\n",
-            env!("CARGO_PKG_VERSION")
+            "waitfor {}, as dockerize\n",
+            crate::VERSION
         )));
     }
     let duration = |name: &str, default: Duration| match last(name) {

@@ -10,8 +10,10 @@
 pub mod namespace;
 pub mod servers;
 
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::mpsc;
@@ -44,11 +46,120 @@ pub const VARIABLES: &[&str] = &[
     "WAITFOR_REVERSE",
 ];
 
+/// The binary under test: this build's, or `WAITFOR_TEST_BINARY` (another
+/// architecture's static build, `scripts/test-foreign`).
+pub fn binary() -> PathBuf {
+    std::env::var_os("WAITFOR_TEST_BINARY").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_waitfor")),
+        PathBuf::from,
+    )
+}
+
+/// What runs the binary under test, `binary` standing for it: the binary
+/// itself, or qemu-user (`WAITFOR_TEST_RUNNER`) running it.
+pub fn command_line(binary: &Path) -> Vec<OsString> {
+    let runner = std::env::var_os("WAITFOR_TEST_RUNNER").filter(|runner| !runner.is_empty());
+    runner
+        .into_iter()
+        .chain([binary.as_os_str().to_owned()])
+        .collect()
+}
+
+/// The command line of the binary under test, to put after another program's own.
+pub fn waitfor_argv() -> Vec<OsString> {
+    command_line(&binary())
+}
+
+/// Whether the binary under test runs under qemu-user, which cannot do
+/// `what`: then the caller skips that part, and this says so and why.
+pub fn qemu_cannot(what: &str) -> bool {
+    match std::env::var("WAITFOR_TEST_RUNNER") {
+        Ok(runner) if !runner.is_empty() => {
+            let test = thread::current().name().unwrap_or("a test").to_owned();
+            let skipped = format!("{test}: under {runner}, skipped: qemu-user cannot {what}");
+            eprintln!("{skipped}");
+            // scripts/test-foreign lists them at the end: captured output would hide them.
+            if let Some(list) = std::env::var_os("WAITFOR_TEST_SKIPS") {
+                let mut list = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(list)
+                    .expect("the list of skipped tests can be written");
+                writeln!(list, "{skipped}").expect("the list of skipped tests can be written");
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// A binfmt_misc entry that has the kernel run the binary under test's
+/// architecture through qemu-user, so that a shell can exec it as it is.
+/// Registered by the test (from Debian's qemu-user-static entry) and
+/// unregistered on drop; one already there is used and left alone.
+pub struct Binfmt {
+    registered: Option<PathBuf>,
+}
+
+impl Binfmt {
+    const ROOT: &str = "/proc/sys/fs/binfmt_misc";
+
+    /// For `WAITFOR_TEST_RUNNER` (`qemu-aarch64-static`), or why there can be none.
+    pub fn for_runner() -> Result<Self, String> {
+        let runner = std::env::var("WAITFOR_TEST_RUNNER").unwrap_or_default();
+        let arch = runner
+            .strip_prefix("qemu-")
+            .and_then(|rest| rest.strip_suffix("-static"))
+            .ok_or(format!("{runner:?} is not qemu-ARCH-static"))?;
+        Self::register(arch)
+    }
+
+    /// For qemu's name of an architecture (`aarch64`, `arm`), or why there can be none.
+    pub fn register(arch: &str) -> Result<Self, String> {
+        let root = Path::new(Self::ROOT);
+        if !root.join("register").exists() {
+            let mounted = Command::new("mount")
+                .args(["-t", "binfmt_misc", "binfmt_misc", Self::ROOT])
+                .status();
+            if !mounted.is_ok_and(|status| status.success()) {
+                return Err("binfmt_misc cannot be mounted here".into());
+            }
+        }
+        if std::fs::read_to_string(root.join(format!("qemu-{arch}")))
+            .is_ok_and(|entry| entry.starts_with("enabled"))
+        {
+            return Ok(Binfmt { registered: None });
+        }
+        let debian = format!("/usr/lib/binfmt.d/qemu-{arch}.conf");
+        let entry =
+            std::fs::read_to_string(&debian).map_err(|error| format!("{debian}: {error}"))?;
+        let name = format!("waitfor-test-{arch}-{}", std::process::id());
+        let entry = entry
+            .trim()
+            .replacen(&format!(":qemu-{arch}:"), &format!(":{name}:"), 1);
+        std::fs::write(root.join("register"), entry)
+            .map_err(|error| format!("binfmt_misc refuses the entry: {error}"))?;
+        Ok(Binfmt {
+            registered: Some(root.join(name)),
+        })
+    }
+}
+
+impl Drop for Binfmt {
+    fn drop(&mut self) {
+        if let Some(entry) = &self.registered {
+            let _ = std::fs::write(entry, "-1");
+        }
+    }
+}
+
 /// The binary under test, with stdin closed, its output captured, and none
 /// of the [`VARIABLES`] it reads set.
 pub fn waitfor() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_waitfor"));
+    let argv = waitfor_argv();
+    let mut command = Command::new(&argv[0]);
     command
+        .args(&argv[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
