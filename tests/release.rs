@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -129,33 +130,26 @@ fn release_archives_are_reproducible_and_checked_by_sha256sum() {
 /// `cargo install --path .` installs a binary that names its version.
 #[test]
 fn the_crate_packages_and_installs() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let program = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let builds = project().join("target/crate-check");
-    let packaged = run_within(
-        Command::new(&cargo)
-            .args(["package", "--locked", "--allow-dirty", "--quiet"])
-            .env("CARGO_TARGET_DIR", &builds)
-            .current_dir(project())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-        secs(900.0),
-    );
+    let cargo = |args: &[&OsStr]| {
+        run_within(
+            Command::new(&program)
+                .args(args)
+                .env("CARGO_TARGET_DIR", &builds)
+                .current_dir(project())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+            secs(900.0),
+        )
+    };
+    let packaged = cargo(&["package", "--locked", "--allow-dirty", "--quiet"].map(OsStr::new));
     assert_eq!(packaged.code(), 0, "{packaged:?}");
     packaged.never_says("warning");
     let root = TempDir::new("installed");
-    let installed = run_within(
-        Command::new(&cargo)
-            .args(["install", "--locked", "--quiet", "--path", "."])
-            .arg("--root")
-            .arg(&root.0)
-            .env("CARGO_TARGET_DIR", &builds)
-            .current_dir(project())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped()),
-        secs(900.0),
-    );
+    let install = ["install", "--locked", "--quiet", "--path", ".", "--root"].map(OsStr::new);
+    let installed = cargo(&[&install[..], &[root.0.as_os_str()]].concat());
     assert_eq!(installed.code(), 0, "{installed:?}");
     let version = run_ok(Command::new(root.0.join("bin/waitfor")).arg("--version"));
     assert!(
