@@ -497,10 +497,7 @@ fn in_tmux(
             .output()
             .expect("tmux runs (the tests install it)")
     };
-    let mut line: Vec<String> = waitfor_argv()
-        .iter()
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .collect();
+    let mut line = waitfor_words();
     line.extend(args.iter().cloned());
     let quoted: Vec<String> = line.iter().map(|a| format!("'{a}'")).collect();
     let unset: Vec<String> = VARIABLES.iter().map(|v| format!("-u {v}")).collect();

@@ -340,11 +340,7 @@ fn json_log_format_is_one_object_a_line() {
 fn a_terminal_gets_a_live_status() {
     let port = free_port();
     let _listener = listen_after(([127, 0, 0, 1], port), secs(0.6));
-    let waitfor: Vec<String> = waitfor_argv()
-        .iter()
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .collect();
-    let waitfor = waitfor.join(" ");
+    let waitfor = waitfor_words().join(" ");
     let run = run_within(
         Command::new("script")
             .args([

@@ -68,18 +68,19 @@ impl Grpc {
     pub async fn check(&self) -> Result<Ready, Failure> {
         let io = wire::open(&self.endpoint, self.tls.as_ref()).await?;
         let (io, heard) = Heard::new(io);
+        let heard = &*heard;
         let (client, mut connection) = h2::client::handshake(io)
             .await
-            .map_err(|error| self.failed(&error, &heard))?;
+            .map_err(|error| self.failed(&error, heard))?;
         let mut call = Box::pin(self.call(client));
         let answer = tokio::select! {
             answer = &mut call => answer,
             ended = &mut connection => return Err(match ended {
-                Err(error) => self.failed(&error, &heard),
-                Ok(()) => self.closed(&heard),
+                Err(error) => self.failed(&error, heard),
+                Ok(()) => self.closed(heard),
             }),
         };
-        let status = answer.map_err(|error| self.failed(&error, &heard))??;
+        let status = answer.map_err(|error| self.failed(&error, heard))??;
         // With the call and its handle gone, the connection says GOAWAY and closes.
         drop(call);
         let _ = connection.await;
@@ -139,14 +140,14 @@ impl Grpc {
 
     /// Why HTTP/2 failed, in words: what the server said instead when it was
     /// not HTTP/2, else the connection's error.
-    fn failed(&self, error: &h2::Error, heard: &Heard) -> Failure {
+    fn failed(&self, error: &h2::Error, heard: &First) -> Failure {
         if let Some(not_http2) = not_http2(heard) {
             return not_http2;
         }
         if let Some(io) = error.get_io() {
             return match io.kind() {
                 ErrorKind::BrokenPipe | ErrorKind::ConnectionReset | ErrorKind::UnexpectedEof => {
-                    self.closed(heard)
+                    self.closed_quietly()
                 }
                 _ => Failure::new(tls::described(io)),
             };
@@ -160,10 +161,12 @@ impl Grpc {
     }
 
     /// The connection ended before the answer did.
-    fn closed(&self, heard: &Heard) -> Failure {
-        if let Some(not_http2) = not_http2(heard) {
-            return not_http2;
-        }
+    fn closed(&self, heard: &First) -> Failure {
+        not_http2(heard).unwrap_or_else(|| self.closed_quietly())
+    }
+
+    /// The connection ended before the answer, with nothing to quote.
+    fn closed_quietly(&self) -> Failure {
         // gRPC servers (BoringSSL) refuse a client certificate, or its
         // absence, by closing without a TLS alert: only a guess can be given.
         Failure::new(match (&self.tls, self.client_identity) {
@@ -372,8 +375,11 @@ fn status_name(code: &str) -> Option<&'static str> {
 }
 
 /// "not gRPC", if what the server sent first is not HTTP/2 (whose first frame is SETTINGS).
-fn not_http2(heard: &Heard) -> Option<Failure> {
-    let first = heard.first();
+fn not_http2(heard: &First) -> Option<Failure> {
+    let first = heard
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner())
+        .clone();
     match first.get(3) {
         _ if first.is_empty() => None,
         Some(&4) => None,
@@ -391,29 +397,28 @@ fn not_http2(heard: &Heard) -> Option<Failure> {
 /// How many of the server's first bytes [`Heard`] keeps.
 const FIRST_BYTES: usize = 64;
 
+/// The first bytes a server sent, shared between the connection h2 owns and
+/// the probe that words its failure.
+type First = Mutex<Vec<u8>>;
+
 /// A connection that keeps the first bytes the server sent, so a failure can
 /// say what the server spoke when it was not HTTP/2.
 struct Heard {
     io: Box<dyn Io>,
-    first: Arc<Mutex<Vec<u8>>>,
+    first: Arc<First>,
 }
 
 impl Heard {
-    /// The connection to hand to h2, and a handle to read what it heard.
-    fn new(io: Box<dyn Io>) -> (Self, Self) {
+    /// The connection to hand to h2, and what it will have heard.
+    fn new(io: Box<dyn Io>) -> (Self, Arc<First>) {
         let first = Arc::new(Mutex::new(Vec::new()));
-        let handle = Heard {
-            io: Box::new(tokio::io::empty()),
-            first: Arc::clone(&first),
-        };
-        (Heard { io, first }, handle)
-    }
-
-    fn first(&self) -> Vec<u8> {
-        self.first
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-            .clone()
+        (
+            Heard {
+                io,
+                first: Arc::clone(&first),
+            },
+            first,
+        )
     }
 }
 

@@ -70,6 +70,14 @@ pub fn waitfor_argv() -> Vec<OsString> {
     command_line(&binary())
 }
 
+/// The same, as words to put in a shell command.
+pub fn waitfor_words() -> Vec<String> {
+    waitfor_argv()
+        .iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect()
+}
+
 /// Whether the binary under test runs under qemu-user, which cannot do
 /// `what`: then the caller skips that part, and this says so and why.
 pub fn qemu_cannot(what: &str) -> bool {
