@@ -16,6 +16,7 @@ use crate::options::{
     Direction, Handoff, Invocation, Log, LogFormat, Options, TARGETS_ENV, Until, Verbosity,
 };
 use crate::probe;
+use crate::url;
 
 /// The arguments as clap parses them; [`parse`] makes an [`Invocation`] of them.
 #[derive(Debug, Parser)]
@@ -72,16 +73,23 @@ struct Cli {
     http_method: Option<String>,
 
     /// Request header for http(s) targets, as 'Name: value' (repeatable; ${VAR} expanded)
+    // A header's value, like the body's, is a secret: --help names the variable, never its value.
     #[arg(
         long = "http-header",
         env = "WAITFOR_HTTP_HEADERS",
+        hide_env_values = true,
         value_name = "HEADER",
         value_delimiter = '\n'
     )]
     http_headers: Vec<String>,
 
     /// Request body for http(s) targets (${VAR} expanded)
-    #[arg(long, env = "WAITFOR_HTTP_BODY", value_name = "TEXT")]
+    #[arg(
+        long,
+        env = "WAITFOR_HTTP_BODY",
+        value_name = "TEXT",
+        hide_env_values = true
+    )]
     http_body: Option<String>,
 
     /// Regular expression the first 64 KiB of an http(s) body must match
@@ -160,10 +168,8 @@ fn invocation(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, Er
         .map_err(usage_error)?;
     let cli = Cli::from_arg_matches(&matches).map_err(usage_error)?;
     let targets = match cli.targets.is_empty() {
-        true => std::env::var(TARGETS_ENV)
-            .unwrap_or_default()
-            .split([' ', ',', '\t', '\n'])
-            .filter(|target| !target.is_empty())
+        true => url::list(&std::env::var(TARGETS_ENV).unwrap_or_default())
+            .into_iter()
             .map(str::to_owned)
             .collect(),
         false => cli.targets,

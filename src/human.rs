@@ -5,7 +5,12 @@
 //! They sit apart from any one module because the waiting code, the probes
 //! and the output all speak to people in the same terms.
 
+use std::io;
 use std::time::{Duration, SystemTime};
+
+use nix::errno::Errno;
+
+use crate::secret;
 
 /// How much of a long piece of user input a message quotes: its start and
 /// its end (where two long URLs most often differ, in their query).
@@ -51,10 +56,13 @@ pub fn shortened_line(line: &str) -> String {
     cut(line, LINE)
 }
 
+/// `text` with its secrets masked (before the cut, so that no part of one
+/// is left at it), then cut to its start and end.
 fn cut(text: &str, (head, tail): (usize, usize)) -> String {
+    let text = secret::masked(text);
     let length = text.chars().count();
     if length <= head + tail {
-        return text.to_owned();
+        return text;
     }
     let start: String = text.chars().take(head).collect();
     let end: String = text.chars().skip(length - tail).collect();
@@ -69,16 +77,76 @@ pub fn quoted(text: &str) -> String {
 
 /// `text` with its control characters escaped (`\n`, `\u{1b}`), so that
 /// what a user or a server wrote stays on one line and never drives the
-/// terminal.
+/// terminal; so are the characters that reorder or hide text (bidirectional
+/// overrides, zero-width ones, line and paragraph separators).
 pub fn escaped(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
-        match c.is_control() {
-            true => escaped.extend(c.escape_debug()),
-            false => escaped.push(c),
+        if c.is_control() {
+            escaped.extend(c.escape_debug());
+        } else if hides_or_reorders(c) {
+            escaped.extend(c.escape_unicode());
+        } else {
+            escaped.push(c);
         }
     }
     escaped
+}
+
+/// Unicode's format characters (category Cf: bidirectional controls,
+/// zero-width spaces and joiners, invisible operators, tags) and the line
+/// and paragraph separators: text that looks like nothing, or like other text.
+fn hides_or_reorders(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0xad | 0x600..=0x605
+            | 0x61c
+            | 0x6dd
+            | 0x70f
+            | 0x890..=0x891
+            | 0x8e2
+            | 0x180e
+            | 0x200b..=0x200f
+            | 0x2028..=0x202e
+            | 0x2060..=0x2064
+            | 0x2066..=0x206f
+            | 0xfeff
+            | 0xfff9..=0xfffb
+            | 0x110bd
+            | 0x110cd
+            | 0x13430..=0x1343f
+            | 0x1bca0..=0x1bca3
+            | 0x1d173..=0x1d17a
+            | 0xe0001
+            | 0xe0020..=0xe007f
+    )
+}
+
+/// An I/O error as a short phrase: "connection refused", not "Connection refused (os error 111)".
+pub fn io_error(error: &io::Error) -> String {
+    let text = match error.raw_os_error() {
+        Some(code) => Errno::from_raw(code).desc().to_owned(),
+        // What std says of a getaddrinfo failure, less its preamble.
+        None => error
+            .to_string()
+            .trim_start_matches("failed to lookup address information: ")
+            .to_owned(),
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// A size in bytes as people read it: `99 bytes`, `64 KiB`, `4 MiB`.
+pub fn bytes(size: u64) -> String {
+    match size {
+        0..1024 => count(size, "byte", "bytes"),
+        _ if size % (1024 * 1024) == 0 => format!("{} MiB", size / (1024 * 1024)),
+        _ if size % 1024 == 0 => format!("{} KiB", size / 1024),
+        _ => format!("{:.1} KiB", size as f64 / 1024.0),
+    }
 }
 
 /// A humantime duration (`250ms`, `1m30s`), or a bare number of seconds as in wait-for-it.

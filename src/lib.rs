@@ -24,10 +24,12 @@ pub mod frontend;
 #[doc(hidden)]
 pub mod fuzzing;
 mod human;
+mod local_file;
 pub mod options;
 pub mod output;
 mod pacing;
 mod probe;
+mod secret;
 pub mod shutdown;
 mod target;
 mod url;

@@ -21,6 +21,7 @@ use crate::pacing::Pacing;
 use crate::probe::{
     Expectations, Header, HttpSettings, JsonExpectation, Pattern, Settings, Tls, method_named,
 };
+use crate::secret;
 use crate::target::Target;
 
 /// Where the native command line takes targets from when none is given.
@@ -318,7 +319,7 @@ fn http_settings(invocation: &Invocation) -> Result<HttpSettings, String> {
     let option = |name: &'static str| move |error: String| format!("{name}: {error}");
     let env = |name: &str| std::env::var(name).ok();
     let expanded = |text: &str| match invocation.expand_variables {
-        true => expand::expanded(text, &env, |_| false),
+        true => expand::value_expanded(text, &env),
         false => Ok(text.to_owned()),
     };
     Ok(HttpSettings {
@@ -340,7 +341,8 @@ fn http_settings(invocation: &Invocation) -> Result<HttpSettings, String> {
             .as_deref()
             .map(expanded)
             .transpose()
-            .map_err(option("--http-body"))?,
+            .map_err(option("--http-body"))?
+            .inspect(|body| secret::keep(body)),
         expectations: Expectations {
             matches: invocation
                 .http_match

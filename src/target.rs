@@ -11,6 +11,7 @@ use std::fmt;
 use crate::expand::{self, Environment};
 use crate::human;
 use crate::probe::{Failure, Probe, Ready, Settings};
+use crate::secret;
 use crate::url::{Url, masked};
 
 /// One dependency to wait for: how to probe it, and how to name it in output.
@@ -20,13 +21,7 @@ pub struct Target {
     /// The TARGET as given (its variables not expanded), with any password
     /// and header value shown as `***`.
     label: String,
-    /// The password (or token) and header values the TARGET sends, masked
-    /// in whatever an attempt says: a server may echo what it was sent.
-    secrets: Vec<String>,
 }
-
-/// How long a password must be to be masked in what a server says.
-const MASKED_AT_LEAST: usize = 4;
 
 /// Why a TARGET argument was refused; its message names the argument.
 #[derive(Debug)]
@@ -76,38 +71,30 @@ impl Target {
             return Ok(Target {
                 probe: Probe::exec(command).map_err(invalid)?,
                 label,
-                secrets: Vec::new(),
             });
         }
         let url = Url::split(text).map_err(invalid)?;
+        // Kept before anything is built of it, so that no message can show it.
+        if let Some(password) = url.secret() {
+            secret::keep(&password);
+        }
         let probe = Probe::from_url(&url, settings).map_err(invalid)?;
-        let secrets = url
-            .secret()
-            .into_iter()
-            .chain(probe.secrets())
-            // A secret of a few characters is found in too many words to mask.
-            .filter(|secret| secret.len() >= MASKED_AT_LEAST)
-            .collect();
-        Ok(Target {
-            probe,
-            label,
-            secrets,
-        })
+        Ok(Target { probe, label })
     }
 
-    /// One attempt at the target, in the words output shows: its password
+    /// One attempt at the target, in the words output shows: every secret
     /// masked (a server may echo what it was sent), long messages shortened.
     pub async fn check(&self) -> Result<Ready, Failure> {
         match self.probe.check().await {
-            Ok(ready) => Ok(ready.shown(&self.secrets)),
-            Err(failure) => Err(failure.shown(&self.secrets)),
+            Ok(ready) => Ok(ready.shown()),
+            Err(failure) => Err(failure.shown()),
         }
     }
 }
 
 /// How output names a TARGET: as written, secrets masked, on one line, not too long.
 fn label(written: &str) -> String {
-    human::quoted(&masked(written))
+    human::quoted(&masked(&expand::shown(written)))
 }
 
 impl fmt::Display for Target {

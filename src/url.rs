@@ -54,10 +54,12 @@ pub enum Host {
     Name(String),
 }
 
-/// Where the parts of a TARGET that waitfor percent-decodes (the user and
-/// password, the fragment) lie in its text.
+/// Where the parts of a TARGET lie in its text: those that waitfor
+/// percent-decodes (the user and password, the fragment), and the address
+/// (host and port).
 pub struct Layout {
     userinfo: std::ops::Range<usize>,
+    address: std::ops::Range<usize>,
     fragment_from: usize,
 }
 
@@ -74,10 +76,20 @@ impl Layout {
         let fragment_from = text[authority_end..]
             .find('#')
             .map_or(text.len(), |at| authority_end + at);
+        let address_from = match userinfo_end == start {
+            true => start,
+            false => userinfo_end + 1,
+        };
         Layout {
             userinfo: start..userinfo_end,
+            address: address_from..authority_end,
             fragment_from,
         }
+    }
+
+    /// Whether the byte at `offset` is in the host or port.
+    pub fn address_at(&self, offset: usize) -> bool {
+        self.address.contains(&offset)
     }
 
     /// Whether the byte at `offset` is in a part that is percent-decoded.
@@ -86,50 +98,135 @@ impl Layout {
     }
 }
 
+/// The fragment keys whose values a label shows as written: what a target
+/// checks, never what it sends. Every other key's value (`header`, `body`,
+/// and any key misspelt) is shown as `***`.
+const SHOWN_KEYS: &[&str] = &["status", "method", "match", "json", "follow", "table"];
+
 /// `text` with the password of its `user:password@` shown as `***` (a NATS
-/// token, `nats://token@host`, is a password too), and so the value of
-/// every `header=Name:value` in its fragment.
+/// token, `nats://token@host`, and a Redis password written alone,
+/// `redis://password@host`, are passwords too; so is all that stands
+/// between `user:` and the last `@` where a password holds an unencoded
+/// `/`, `?` or `#`), and in its fragment the value of every key but those
+/// that only say what to check: `#header=Name:***`, `#body=***`.
 pub fn masked(text: &str) -> String {
-    match text.split_once('#') {
-        Some((before, fragment)) => {
-            format!("{}#{}", masked_userinfo(before), masked_headers(fragment))
+    let (scheme, start) = match text.split_once("://") {
+        Some((scheme, _)) => (scheme, scheme.len() + 3),
+        None => ("", 0),
+    };
+    let Some(userinfo_end) = userinfo_end(text, start) else {
+        return masked_fragment(text, start);
+    };
+    let userinfo = &text[start..userinfo_end];
+    let shown = match userinfo.split_once(':') {
+        Some((user, _)) => format!("{user}:***"),
+        None if ["nats", "redis", "rediss"].contains(&scheme.to_ascii_lowercase().as_str()) => {
+            "***".to_owned()
         }
-        None => masked_userinfo(text),
+        None => userinfo.to_owned(),
+    };
+    let rest = &text[userinfo_end..];
+    format!(
+        "{}{shown}{}",
+        &text[..start],
+        masked_fragment(rest, rest.find(['/', '?', '#']).unwrap_or(rest.len()))
+    )
+}
+
+/// The TARGETs of a list separated by spaces or commas (`WAITFOR_TARGETS`);
+/// a comma in a URL's user or password is part of it, not a separator.
+pub fn list(text: &str) -> Vec<&str> {
+    let mut targets = Vec::new();
+    for mut rest in text.split_whitespace() {
+        while !rest.is_empty() {
+            let scheme_end = rest.find("://").filter(|&at| !rest[..at].contains(','));
+            // The next target with a scheme begins after the comma before its `://`.
+            let region_end = scheme_end
+                .and_then(|at| rest[at + 3..].find("://").map(|next| at + 3 + next))
+                .and_then(|next| rest[..next].rfind(','))
+                .unwrap_or(rest.len());
+            let region = &rest[..region_end];
+            let skip = match scheme_end {
+                Some(at) => userinfo_end(region, at + 3).unwrap_or(at + 3),
+                None => 0,
+            };
+            let end = region[skip..]
+                .find(',')
+                .map_or(region.len(), |at| skip + at);
+            if end > 0 {
+                targets.push(&rest[..end]);
+            }
+            rest = rest.get(end + 1..).unwrap_or("");
+        }
+    }
+    targets
+}
+
+/// Where the user and password that follow `start` end (at their `@`), if
+/// there are any. Where the authority holds no `@` but a `user:` that is not
+/// a `host:port` is followed by an `@` further on, the password holds an
+/// unencoded `/`, `?` or `#`: it ends at the last `@`.
+fn userinfo_end(text: &str, start: usize) -> Option<usize> {
+    let authority_end = start
+        + text[start..]
+            .find(['/', '?', '#'])
+            .unwrap_or(text.len() - start);
+    if let Some(at) = text[start..authority_end].rfind('@') {
+        return Some(start + at);
+    }
+    let (_, after_colon) = text[start..authority_end].split_once(':')?;
+    let a_port = !after_colon.is_empty() && after_colon.bytes().all(|b| b.is_ascii_digit());
+    match a_port {
+        true => None,
+        false => text[authority_end..]
+            .rfind('@')
+            .map(|at| authority_end + at),
     }
 }
 
-fn masked_headers(fragment: &str) -> String {
-    fragment
+/// `text` with the values of its fragment's keys masked, the fragment
+/// being what follows the first `#` at or after `from`.
+fn masked_fragment(text: &str, from: usize) -> String {
+    let Some(at) = text[from..].find('#').map(|at| from + at) else {
+        return text.to_owned();
+    };
+    let keys: Vec<String> = text[at + 1..]
         .split('&')
-        .map(|key| match key.strip_prefix("header=") {
-            Some(header) => match header.split_once([':', '%']) {
-                Some((name, _)) => format!("header={name}:***"),
-                None => key.to_owned(),
-            },
-            None => key.to_owned(),
+        .map(|key| {
+            let Some((name, value)) = key.split_once('=') else {
+                return key.to_owned();
+            };
+            let decoded = percent_decoded(name)
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if SHOWN_KEYS.contains(&decoded.as_str()) {
+                return key.to_owned();
+            }
+            let header_name = value
+                .split_once(':')
+                .map(|(name, _)| name)
+                .filter(|name| name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+            match (decoded.as_str(), header_name) {
+                ("header", Some(header)) => format!("{name}={header}:***"),
+                _ => format!("{name}=***"),
+            }
         })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn masked_userinfo(text: &str) -> String {
-    let Some((scheme, rest)) = text.split_once("://") else {
-        return text.to_owned();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some((userinfo, after)) = rest[..authority_end].rsplit_once('@') else {
-        return text.to_owned();
-    };
-    let shown = match userinfo.split_once(':') {
-        Some((user, _)) => format!("{user}:***"),
-        None if scheme.eq_ignore_ascii_case("nats") => "***".to_owned(),
-        None => userinfo.to_owned(),
-    };
-    format!("{scheme}://{shown}@{after}{}", &rest[authority_end..])
+        .collect();
+    format!("{}#{}", &text[..at], keys.join("&"))
 }
 
 impl<'a> Url<'a> {
     pub fn split(text: &'a str) -> Result<Self, String> {
+        let start = text.find("://").map_or(0, |at| at + 3);
+        if let Some(end) = userinfo_end(text, start) {
+            if text[start..end].contains(['/', '?', '#']) {
+                return Err(
+                    "the password holds a '/', '?' or '#' that is not percent-encoded \
+                     (write %2F, %3F, %23)"
+                        .into(),
+                );
+            }
+        }
         let (scheme, rest) = match text.split_once("://") {
             Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
             None => ("tcp".to_owned(), text),
@@ -383,6 +480,9 @@ mod tests {
         let url = split("unix:///run/app.sock");
         assert_eq!((url.authority, url.path), ("", "/run/app.sock"));
         assert!(Url::split("redis://:bad%zz@cache").is_err());
+        let error = Url::split("postgres://app:p#SECRET@db").unwrap_err();
+        assert!(error.contains("not percent-encoded") && !error.contains("SECRET"));
+        assert_eq!(split("http://web:8080/p?mail=a@b").path, "/p?mail=a@b");
     }
 
     #[test]
@@ -397,9 +497,39 @@ mod tests {
             ("nats://s3cr3t-token@bus", "nats://***@bus"),
             ("mqtt://u:p@broker/x@y", "mqtt://u:***@broker/x@y"),
             ("db:5432", "db:5432"),
+            // Lettuce's way of writing a Redis password, and a URL without a scheme.
+            ("redis://s3cr3t@cache:6379", "redis://***@cache:6379"),
+            ("user:pw@db:1", "user:***@db:1"),
+            // A password with an unencoded '#', '/' or '?'.
+            ("postgres://app:p#SECRET@db/x", "postgres://app:***@db/x"),
+            ("postgres://app:a/b?c@db", "postgres://app:***@db"),
+            ("http://web:8080/p?mail=a@b", "http://web:8080/p?mail=a@b"),
+            // Every fragment value but those that say what to check.
+            (
+                "http://w/#header=X-Key:v&Header=A:b&%68eader=C:d&body=x&status=200",
+                "http://w/#header=X-Key:***&Header=A:***&%68eader=C:***&body=***&status=200",
+            ),
+            ("http://w/#header=X-Api-Key=VALUE", "http://w/#header=***"),
+            ("http://w/#headers=Auth:v", "http://w/#headers=***"),
         ] {
             assert_eq!(masked(text), shown);
         }
+    }
+
+    #[test]
+    fn a_list_splits_at_commas_outside_passwords() {
+        assert_eq!(
+            list("db:1, redis://:p,w@h:2,redis://h:3,redis://:q,x@h:4\tfile:///a,b:5"),
+            [
+                "db:1",
+                "redis://:p,w@h:2",
+                "redis://h:3",
+                "redis://:q,x@h:4",
+                "file:///a",
+                "b:5"
+            ]
+        );
+        assert!(list(" ,, ").is_empty());
     }
 
     #[test]

@@ -87,18 +87,33 @@ async fn pause(
     }
 }
 
-/// The wait itself: from the first attempt to the end of the last one needed.
+/// The wait itself: from the first attempt to the end of the last one
+/// needed. Every attempt still under way then is ended before this returns,
+/// so nothing an `exec:` target started is left for the COMMAND.
 async fn wait(
     options: &Options,
     progress: &mut [Progress<'_>],
     report: &mut dyn Report,
     shutdown: &mut Shutdown,
 ) -> Result<(), Error> {
+    let mut tasks = JoinSet::new();
+    let waited = attempts(options, progress, report, shutdown, &mut tasks).await;
+    tasks.shutdown().await;
+    waited
+}
+
+/// Runs the attempts at every target in `tasks` until the wait is over.
+async fn attempts(
+    options: &Options,
+    progress: &mut [Progress<'_>],
+    report: &mut dyn Report,
+    shutdown: &mut Shutdown,
+    tasks: &mut JoinSet<()>,
+) -> Result<(), Error> {
     let started = Instant::now();
     let deadline = Deadline::after(options.timing.timeout);
     let (attempts_tx, mut attempts) = mpsc::unbounded_channel();
     let slots = Arc::new(Semaphore::new(concurrent_attempts()));
-    let mut tasks = JoinSet::new();
     for (index, target) in options.targets.iter().enumerate() {
         tasks.spawn(retry(
             index,

@@ -15,72 +15,11 @@ mod common;
 
 use std::ffi::OsString;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::servers::start_nginx;
 use common::*;
-
-/// The variables the incumbents read, kept out of every run unless a test sets them.
-const INCUMBENT_VARIABLES: &[&str] = &[
-    "WAITFORIT_HOST",
-    "WAITFORIT_PORT",
-    "WAITFORIT_TIMEOUT",
-    "WAITFORIT_STRICT",
-    "WAITFORIT_QUIET",
-    "HOST",
-    "PORT",
-    "WAIT_HOSTS",
-    "WAIT_PATHS",
-    "WAIT_TIMEOUT",
-    "WAIT_BEFORE",
-    "WAIT_AFTER",
-    "WAIT_SLEEP_INTERVAL",
-    "WAIT_HOST_CONNECT_TIMEOUT",
-    "WAIT_COMMAND",
-    "WAIT_LOGGER_LEVEL",
-    "WAIT_HOSTS_TIMEOUT",
-    "WAIT_BEFORE_HOSTS",
-    "WAIT_AFTER_HOSTS",
-];
-
-/// A directory with `name` linked to `program`: how an image offers it.
-struct Linked {
-    _dir: TempDir,
-    path: PathBuf,
-    /// What runs it: the link, or qemu-user running the link (waitfor's only).
-    argv: Vec<OsString>,
-}
-
-impl Linked {
-    fn new(program: &Path, name: &str, tag: &str, argv: fn(&Path) -> Vec<OsString>) -> Self {
-        // Tests run at once: each link in a directory of its own.
-        static LINKS: AtomicUsize = AtomicUsize::new(0);
-        let count = LINKS.fetch_add(1, Ordering::Relaxed);
-        let dir = TempDir::new(&format!("{tag}-{count}"));
-        let path = dir.0.join(name);
-        std::os::unix::fs::symlink(program, &path).unwrap();
-        Linked {
-            _dir: dir,
-            argv: argv(&path),
-            path,
-        }
-    }
-
-    fn command(&self) -> Command {
-        let mut renamed = Command::new(&self.argv[0]);
-        renamed
-            .args(&self.argv[1..])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        for variable in VARIABLES.iter().chain(INCUMBENT_VARIABLES) {
-            renamed.env_remove(variable);
-        }
-        renamed
-    }
-}
 
 /// The real tool `variable` names, linked as `name`; where it is not set,
 /// `None`, and the test says it is skipped.
@@ -97,10 +36,6 @@ fn peer(variable: &str, name: &str, what: &str) -> Option<Linked> {
 /// A real tool's command line: the program alone.
 fn itself(path: &Path) -> Vec<OsString> {
     vec![path.as_os_str().to_owned()]
-}
-
-fn waitfor_as(name: &str) -> Linked {
-    Linked::new(&binary(), name, "waitfor", command_line)
 }
 
 /// One scenario, run the same way under both programs.

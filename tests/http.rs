@@ -350,7 +350,7 @@ fn what_a_target_or_option_cannot_say_is_exit_2_naming_it() {
         (
             &["--http-header", "Authorization", "http://web/"],
             None,
-            "--http-header: header \"Authorization\": write it as Name: value",
+            "--http-header: a header has no ':' between its name and value (write Name: value)",
         ),
         (
             &["--client-cert", "/nonexistent", "http://web/"],

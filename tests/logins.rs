@@ -205,3 +205,101 @@ fn mariadb_logins_a_database_and_a_table_that_appears() {
     let log = fs::read_to_string(&server.log).unwrap();
     assert!(!log.contains("Aborted connection"), "{log}");
 }
+
+/// `#table=` with a name an attacker wrote: it is passed as a parameter, so
+/// no server setting turns it into a statement.
+#[test]
+fn postgres_table_names_cannot_be_statements() {
+    let dir = TempDir::new("logins-injection");
+    let (d, port) = (dir.0.clone(), free_port());
+    let data = postgres_cluster(&d);
+    fs::write(
+        data.join("pg_hba.conf"),
+        "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n",
+    )
+    .unwrap();
+    let server = start_postgres(&d, &data, port);
+    let up = run_within(
+        waitfor().args(["-q", "-t", "60", &format!("postgres://127.0.0.1:{port}")]),
+        secs(90.0),
+    );
+    assert_eq!(up.code(), 0, "{up:?}: {}", server.log_tail());
+    sql(
+        &data,
+        port,
+        "postgres",
+        "CREATE ROLE app LOGIN PASSWORD 'inject-Secret-5'",
+    );
+    sql(&data, port, "postgres", "CREATE DATABASE appdb OWNER app");
+    // With backslashes read as escapes in strings, doubling quotes is no defence.
+    sql(
+        &data,
+        port,
+        "postgres",
+        "ALTER DATABASE appdb SET standard_conforming_strings = off; \
+         ALTER DATABASE appdb SET escape_string_warning = off",
+    );
+    sql(
+        &data,
+        port,
+        "appdb",
+        "CREATE TABLE victim (id INT); ALTER TABLE victim OWNER TO app",
+    );
+    let target = |table: &str| {
+        format!("postgres://app:inject-Secret-5@127.0.0.1:{port}/appdb#table={table}")
+    };
+    let injected = run_within(
+        waitfor()
+            .args(["-t", "2"])
+            .arg(target("%5C%27%29%3B%20DROP%20TABLE%20victim%3B%20--")),
+        secs(30.0),
+    );
+    // to_regclass finds no such name ("invalid name syntax"): not ready, and nothing else.
+    assert_eq!(injected.code(), 124, "{injected:?}");
+    injected.says("is not ready");
+    // The table is still there, and is found by its name.
+    sql(&data, port, "appdb", "SELECT count(*) FROM victim");
+    let found = run_within(waitfor().args(["-t", "10", &target("victim")]), secs(30.0));
+    assert_eq!(found.code(), 0, "{found:?}");
+}
+
+#[test]
+fn mariadb_table_names_cannot_be_statements() {
+    let dir = TempDir::new("logins-mariadb-injection");
+    let (d, port) = (dir.0.clone(), free_port());
+    let data = mariadb_datadir(&d);
+    let server = start_mariadb(&d, &data, port);
+    let socket = d.join("mariadb.sock");
+    let admin = |sql: &str| {
+        run_ok(
+            Command::new("mariadb")
+                .arg(format!("--socket={}", socket.display()))
+                .args(["-u", "root", "-N", "-B", "-e", sql]),
+        )
+    };
+    let up = run_within(
+        waitfor().args(["-q", "-t", "60", &format!("mysql://127.0.0.1:{port}")]),
+        secs(90.0),
+    );
+    assert_eq!(up.code(), 0, "{up:?}: {}", server.log_tail());
+    admin(
+        "CREATE DATABASE appdb; CREATE TABLE appdb.victim (id INT); \
+         CREATE USER app@'%' IDENTIFIED BY 'maria-Secret-6'; GRANT ALL ON appdb.* TO app@'%'",
+    );
+    let target =
+        |table: &str| format!("mysql://app:maria-Secret-6@127.0.0.1:{port}/appdb#table={table}");
+    // `x' OR 1=1 -- `: a name that, quoted with backslashes, is a condition under
+    // NO_BACKSLASH_ESCAPES; and one that is, quoted by doubling, in the default mode.
+    for (mode, name) in [
+        ("NO_BACKSLASH_ESCAPES", "nosuch%27%20OR%201%3D1%20--%20"),
+        ("", "nosuch%5C%27%20OR%201%3D1%20--%20"),
+    ] {
+        admin(&format!("SET GLOBAL sql_mode = '{mode}'"));
+        let injected = run_within(waitfor().args(["-t", "2", &target(name)]), secs(30.0));
+        assert_eq!(injected.code(), 124, "{mode}: {injected:?}");
+        injected.says("does not exist yet");
+        let found = run_within(waitfor().args(["-t", "10", &target("victim")]), secs(30.0));
+        assert_eq!(found.code(), 0, "{mode}: {found:?}");
+    }
+    assert_eq!(admin("SELECT COUNT(*) FROM appdb.victim").trim(), "0");
+}

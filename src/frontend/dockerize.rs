@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use super::args::text;
 use crate::error::Error;
+use crate::human;
 use crate::options::{Handoff, Invocation, Log, LogFormat, Options, Verbosity, Voice};
+use crate::url;
 
 /// Go's flag package exits 2 on a flag it cannot read.
 const FLAG_EXIT: i32 = 2;
@@ -207,17 +209,18 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
     for wait in &waits {
         targets.push(target(wait).map_err(fatal)?);
     }
+    // dockerize quotes a header in these two errors; a header holds a secret, so waitfor does not.
     let mut headers = Vec::new();
     for header in all("wait-http-header") {
         if waits.is_empty() {
-            return Err(fatal(format!(
-                "-wait-http-header \"{header}\" provided with no -wait option"
-            )));
+            return Err(fatal(
+                "-wait-http-header provided with no -wait option".to_owned(),
+            ));
         }
         let Some((name, value)) = header.split_once(':') else {
-            return Err(fatal(format!(
-                "bad HTTP Headers argument: {header}. expected \"headerName: headerValue\""
-            )));
+            return Err(fatal(
+                "bad HTTP Headers argument. expected \"headerName: headerValue\"".to_owned(),
+            ));
         };
         headers.push(format!("{}: {}", name.trim(), value.trim()));
     }
@@ -253,7 +256,8 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
         },
         expand_variables: false,
         voice: Voice::Dockerize {
-            waits,
+            // Its timeout line lists them: as waitfor names targets, passwords masked.
+            waits: waits.iter().map(|wait| url::masked(wait)).collect(),
             timeout,
             retry_interval,
         },
@@ -269,8 +273,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
 fn target(wait: &str) -> Result<String, String> {
     let Some((scheme, rest)) = wait.split_once("://") else {
         return Err(format!(
-            "invalid host protocol provided: {wait}. supported protocols are: \
-             tcp, tcp4, tcp6, unix, file, http, https, amqp and mysql"
+            "invalid host protocol provided: {}. supported protocols are: \
+             tcp, tcp4, tcp6, unix, file, http, https, amqp and mysql",
+            human::quoted(&url::masked(wait))
         ));
     };
     match scheme {

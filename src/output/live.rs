@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 
 use crate::human;
+use crate::secret;
 
 /// How many rows a frame carries at most: more than any terminal shows.
 pub const ROWS_AT_MOST: usize = 500;
@@ -57,7 +58,8 @@ impl Terminal {
         }
         self.drawn.clear();
         for line in layout(frame, width, height) {
-            let shown: String = line.chars().take(width - 1).collect();
+            // Masked before the cut, so that no part of a secret is left at it.
+            let shown: String = secret::masked(&line).chars().take(width - 1).collect();
             self.drawn.push(shown.chars().count());
             // Clear the line and write it. Not one erase of everything below at
             // the start: at the top left corner, tmux keeps a copy of the screen

@@ -19,6 +19,7 @@ use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use super::live::{Frame, Terminal};
+use crate::secret;
 
 /// How many messages may wait for the writer; more are dropped and counted.
 const CAPACITY: usize = 1024;
@@ -69,8 +70,16 @@ fn lock(queue: &Queue) -> MutexGuard<'_, State> {
 }
 
 /// Queues `message` without ever blocking on stderr. A live status replaces
-/// one still waiting to be drawn: only the newest is worth drawing.
+/// one still waiting to be drawn: only the newest is worth drawing. Text is
+/// masked here, the one way out: whatever wrote it, no secret passes.
 pub fn push(message: Message) {
+    let message = match message {
+        Message::Text(text) => {
+            let text = String::from_utf8_lossy(&text);
+            Message::Text(secret::masked(&text).into_bytes())
+        }
+        live => live,
+    };
     let queue = queue();
     let mut state = lock(queue);
     if let (Message::Live(_), Some(Message::Live(_))) = (&message, state.messages.back()) {

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::outcome::{Failure, Ready, describe};
+use super::outcome::{Failure, Ready};
+use crate::human;
 use crate::url::Url;
 
 #[derive(Clone)]
@@ -22,7 +23,7 @@ impl File {
         match tokio::fs::try_exists(&self.path).await {
             Ok(true) => Ok(Ready::default()),
             Ok(false) => Err(Failure::new("does not exist")),
-            Err(error) => Err(Failure::new(describe(&error))),
+            Err(error) => Err(Failure::new(human::io_error(&error))),
         }
     }
 }

@@ -69,7 +69,14 @@ impl Grpc {
         let io = wire::open(&self.endpoint, self.tls.as_ref()).await?;
         let (io, heard) = Heard::new(io);
         let heard = &*heard;
-        let (client, mut connection) = h2::client::handshake(io)
+        // h2 would take a 16 MiB header block from a server, and a window of
+        // 1 MiB: what one health answer needs is a small part of that.
+        let (client, mut connection) = h2::client::Builder::new()
+            .max_header_list_size(HEADERS_AT_MOST)
+            .initial_window_size(MOST_READ as u32)
+            .initial_connection_window_size(MOST_READ as u32)
+            .enable_push(false)
+            .handshake(io)
             .await
             .map_err(|error| self.failed(&error, heard))?;
         let mut call = Box::pin(self.call(client));
@@ -393,6 +400,10 @@ fn not_http2(heard: &First) -> Option<Failure> {
         ))),
     }
 }
+
+/// The most a server's headers (or trailers) may take, decoded: gRPC's
+/// status and message, with room to spare.
+const HEADERS_AT_MOST: u32 = 16 * 1024;
 
 /// How many of the server's first bytes [`Heard`] keeps.
 const FIRST_BYTES: usize = 64;

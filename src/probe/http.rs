@@ -10,7 +10,15 @@
 //! alone, and is never sent. Redirects are followed only when asked
 //! (`--http-follow`, `#follow`): up to [`MOST_REDIRECTS`] hops, each on a
 //! fresh connection, all within the one attempt's bound; else a 3xx is an
-//! answer like any other. One request a hop, read with hyper (its header
+//! answer like any other.
+//!
+//! A redirect is the server's word, so it is followed as curl and browsers
+//! follow one (RFC 9110 §15.4), and never further: only to http or https
+//! (never into `http+unix` or another scheme: a remote server must not make
+//! waitfor talk to a local socket), never from https to plain http; 303, and
+//! 301 or 302 after a POST, become a GET without a body; once a hop leaves
+//! the first scheme, host and port, every header the user gave
+//! (`Authorization`, `Cookie`, keys…) and the body stay behind. One request a hop, read with hyper (its header
 //! buffer bounded); the body is read only when it must show something, and
 //! then only its first 64 KiB.
 
@@ -30,6 +38,8 @@ use super::body::{Body, Expectations, JsonExpectation, Pattern};
 use super::outcome::{Failure, Ready};
 use super::tls::{Tls, described};
 use super::wire::{Io, MOST_READ, open, open_unix, socket_path};
+use crate::human;
+use crate::secret;
 use crate::url::{Endpoint, Key, Url, percent_decoded};
 
 /// How many redirects one attempt follows, as browsers and Go's client do.
@@ -116,6 +126,7 @@ impl HttpSettings {
                 .collect::<Result<_, _>>()?;
         }
         if let Some(body) = last("body") {
+            secret::keep(body);
             settings.body = Some(body.to_owned());
         }
         if let Some(pattern) = last("match") {
@@ -151,30 +162,26 @@ pub fn method_named(text: &str) -> Result<Method, String> {
 impl FromStr for Header {
     type Err = String;
 
-    /// `Name: value` (the value trimmed).
+    /// `Name: value` (the value trimmed). The value is a secret: kept at
+    /// once, and never quoted, nor is anything that may be part of it.
     fn from_str(text: &str) -> Result<Self, String> {
-        let (name, value) = text
-            .split_once(':')
-            .ok_or_else(|| format!("header {:?}: write it as Name: value", header_name(text)))?;
-        let name = name.trim();
+        let Some((name, value)) = text.split_once(':') else {
+            // Without a ':' nothing tells the name from the value: quote neither.
+            secret::keep(text.trim());
+            return Err(
+                "a header has no ':' between its name and value (write Name: value)".into(),
+            );
+        };
+        let (name, value) = (name.trim(), value.trim());
+        secret::keep(value);
         Ok(Header {
-            name: HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| format!("header {name:?}: not a header name"))?,
-            value: HeaderValue::from_str(value.trim())
+            name: HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                secret::keep(name);
+                "a header's name (before the ':') is not a header name".to_owned()
+            })?,
+            value: HeaderValue::from_str(value)
                 .map_err(|_| format!("header {name}: its value is not one line of text"))?,
         })
-    }
-}
-
-/// What of a header may be quoted in a message: its name, never its value.
-fn header_name(text: &str) -> &str {
-    text.split(':').next().unwrap_or_default().trim()
-}
-
-impl Header {
-    /// The value, which output masks wherever it might appear.
-    pub fn value(&self) -> String {
-        String::from_utf8_lossy(self.value.as_bytes()).into_owned()
     }
 }
 
@@ -204,24 +211,30 @@ impl Http {
         })
     }
 
-    /// The header values this target sends: secrets for output to mask.
-    pub fn secrets(&self) -> Vec<String> {
-        self.headers.iter().map(Header::value).collect()
-    }
-
     pub async fn check(&self) -> Result<Ready, Failure> {
-        let mut hop = self.first.clone();
-        let mut visited = vec![hop.clone()];
+        let mut asked = Asked {
+            hop: self.first.clone(),
+            method: self.method.clone(),
+            body: self.body.clone(),
+            own_origin: true,
+        };
+        let mut visited = vec![asked.hop.clone()];
         loop {
-            let answer = self.request(&hop).await?;
+            let answer = self.request(&asked).await?;
             let redirect = answer
                 .location
                 .clone()
-                .filter(|_| self.follow && answer.status.is_redirection());
+                .filter(|_| self.follow && followed(answer.status));
             let Some(location) = redirect else {
                 return self.judged(answer);
             };
-            hop = hop.redirected(&location).map_err(Failure::new)?;
+            let location = human::quoted(&location);
+            let hop = asked.hop.redirected(&location).map_err(|reason| {
+                Failure::new(format!(
+                    "HTTP {} redirects to {location}, which waitfor does not follow: {reason}",
+                    answer.status
+                ))
+            })?;
             if visited.contains(&hop) {
                 return Err(Failure::new(format!(
                     "redirect loop: HTTP {} back to {location}",
@@ -234,6 +247,7 @@ impl Http {
                 )));
             }
             visited.push(hop.clone());
+            asked = asked.redirected(hop, answer.status, &self.first);
         }
     }
 
@@ -258,7 +272,8 @@ impl Http {
     }
 
     /// One request on a fresh connection.
-    async fn request(&self, hop: &Hop) -> Result<Answer, Failure> {
+    async fn request(&self, asked: &Asked) -> Result<Answer, Failure> {
+        let hop = &asked.hop;
         let stream: Box<dyn Io> = match &hop.address {
             Address::Tcp { endpoint, https } => {
                 let tls = self.tls.as_ref().filter(|_| *https);
@@ -272,15 +287,20 @@ impl Http {
             .await
             .map_err(failure)?;
         let mut request = Request::builder()
-            .method(self.method.clone())
+            .method(asked.method.clone())
             .uri(hop.path.clone())
             .header(HOST, &hop.host)
             .header(USER_AGENT, concat!("waitfor/", env!("CARGO_PKG_VERSION")));
-        for header in &self.headers {
+        // The user's headers go to the target's own origin only.
+        let headers = match asked.own_origin {
+            true => &self.headers[..],
+            false => &[],
+        };
+        for header in headers {
             request = request.header(&header.name, &header.value);
         }
         let request = request
-            .body(Full::new(self.body.clone()))
+            .body(Full::new(asked.body.clone()))
             .map_err(|error| Failure::new(format!("cannot build the request: {error}")))?;
         // The connection must be driven for anything to be sent or read.
         let mut connection = Some(connection);
@@ -308,6 +328,43 @@ impl Http {
             body,
         })
     }
+}
+
+/// What one request asks, and of whom: after a redirect, perhaps another
+/// method, no body, and none of the user's headers.
+struct Asked {
+    hop: Hop,
+    method: Method,
+    body: Bytes,
+    /// Whether every hop so far kept the first one's scheme, host and port.
+    own_origin: bool,
+}
+
+impl Asked {
+    /// What to ask of `hop`, where a `status` redirect leads from this
+    /// request to it, as RFC 9110 §15.4 and browsers have it.
+    fn redirected(self, hop: Hop, status: StatusCode, first: &Hop) -> Asked {
+        let own_origin = self.own_origin && hop.address == first.address;
+        let to_get = status == StatusCode::SEE_OTHER && self.method != Method::HEAD
+            || matches!(status.as_u16(), 301 | 302) && self.method == Method::POST;
+        let (method, body) = match (to_get, own_origin) {
+            (true, _) => (Method::GET, Bytes::new()),
+            // 307 and 308 keep the method; the body stays with its origin.
+            (false, true) => (self.method, self.body),
+            (false, false) => (self.method, Bytes::new()),
+        };
+        Asked {
+            hop,
+            method,
+            body,
+            own_origin,
+        }
+    }
+}
+
+/// Whether a status is a redirect that a `Location` makes: 301, 302, 303, 307, 308.
+fn followed(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
 /// What one request was answered.
@@ -400,13 +457,22 @@ impl Hop {
         })
     }
 
-    /// Where a `Location` sent in answer to this hop leads.
+    /// Where a `Location` sent in answer to this hop leads; an error where
+    /// it leads anywhere but to http or https, or from https to http.
     fn redirected(&self, location: &str) -> Result<Hop, String> {
-        let scheme = match self.address {
-            Address::Tcp { https: true, .. } => "https",
-            _ => "http",
-        };
-        if location.contains("://") {
+        let https = matches!(self.address, Address::Tcp { https: true, .. });
+        let scheme = if https { "https" } else { "http" };
+        let absolute = location
+            .split_once(':')
+            .filter(|(scheme, _)| !scheme.is_empty() && !scheme.contains(['/', '?', '#']));
+        if let Some((to, _)) = absolute {
+            let to = to.to_ascii_lowercase();
+            if to != "http" && to != "https" {
+                return Err("only http and https are followed".into());
+            }
+            if https && to == "http" {
+                return Err("it leaves https for plain http".into());
+            }
             return Hop::from_url(&Url::split(location)?);
         }
         if let Some(authority) = location.strip_prefix("//") {
@@ -519,7 +585,55 @@ mod tests {
         assert_eq!(led("c?y=2"), "http web:8080 web:8080 /a/c?y=2");
         assert_eq!(led("//other/p"), "http other:80 other /p");
         assert_eq!(led("https://secure/"), "https secure:443 secure /");
-        assert!(hop.redirected("ftp://x/").is_err());
+        assert_eq!(led("HTTPS://secure/"), "https secure:443 secure /");
+        for refused in [
+            "ftp://x/",
+            "http+unix://%2Fvar%2Frun%2Fdocker.sock/containers/app/kill",
+            "HTTP+UNIX://%2Fvar%2Frun%2Fdocker.sock/x",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+        ] {
+            assert!(hop.redirected(refused).is_err(), "{refused}");
+        }
+        let secure = Hop::from_url(&Url::split("https://web/a").unwrap()).unwrap();
+        assert!(secure.redirected("http://web/b").is_err());
+        assert!(secure.redirected("//web/b").is_ok());
+    }
+
+    #[test]
+    fn a_redirect_to_another_origin_takes_nothing_of_the_users() {
+        let first = Hop::from_url(&Url::split("http://web:8080/a").unwrap()).unwrap();
+        let post = |method: Method| Asked {
+            hop: first.clone(),
+            method,
+            body: Bytes::from("secret body"),
+            own_origin: true,
+        };
+        let to = |location: &str| first.redirected(location).unwrap();
+        let status = |code: u16| StatusCode::from_u16(code).unwrap();
+        // Within the origin, 307 and 308 keep method and body; 301/302 after POST and 303 do not.
+        for code in [307, 308] {
+            let asked = post(Method::POST).redirected(to("/b"), status(code), &first);
+            assert_eq!(
+                (asked.method, &asked.body[..], asked.own_origin),
+                (Method::POST, &b"secret body"[..], true)
+            );
+        }
+        for (code, method) in [(301, Method::POST), (302, Method::POST), (303, Method::PUT)] {
+            let asked = post(method).redirected(to("/b"), status(code), &first);
+            assert_eq!((asked.method, asked.body.is_empty()), (Method::GET, true));
+        }
+        // Another port, host or scheme: no body, no headers, and that stays so.
+        for location in [
+            "http://web:8081/b",
+            "http://other:8080/b",
+            "https://web:8080/b",
+        ] {
+            let asked = post(Method::PUT).redirected(to(location), status(307), &first);
+            assert!(!asked.own_origin && asked.body.is_empty(), "{location}");
+            let back = asked.redirected(to("/a"), status(307), &first);
+            assert!(!back.own_origin, "{location}");
+        }
     }
 
     #[test]

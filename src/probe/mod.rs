@@ -233,14 +233,6 @@ impl Probe {
         }
     }
 
-    /// What the target sends that output must never show (HTTP header values).
-    pub fn secrets(&self) -> Vec<String> {
-        match self {
-            Probe::Http(probe) => probe.secrets(),
-            _ => Vec::new(),
-        }
-    }
-
     /// One attempt at the target.
     pub async fn check(&self) -> Result<Ready, Failure> {
         match self {

@@ -148,15 +148,18 @@ impl Mysql {
         )))
     }
 
-    /// Whether `table` exists, asked of `information_schema` after the login.
+    /// Whether `table` exists, asked of `information_schema` after the
+    /// login. The names are compared as hexadecimal digits (`HEX(table_name)
+    /// = '7573657273'`), so the statement holds no character of theirs that
+    /// any `sql_mode` (`NO_BACKSLASH_ESCAPES` or not) could read as SQL.
     async fn table_exists(&self, wire: &mut Wire, table: &str) -> Result<Ready, Failure> {
-        let quoted = |text: &str| format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"));
         let (schema, name) = match table.split_once('.') {
-            Some((schema, name)) => (quoted(schema), quoted(name)),
-            None => ("DATABASE()".to_owned(), quoted(table)),
+            Some((schema, name)) => (format!("HEX(table_schema) = '{}'", hex(schema)), name),
+            None => ("table_schema = DATABASE()".to_owned(), table),
         };
         let query = format!(
-            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = {schema} AND table_name = {name}"
+            "SELECT COUNT(*) FROM information_schema.tables WHERE {schema} AND HEX(table_name) = '{}'",
+            hex(name)
         );
         let mut command = vec![COM_QUERY];
         command.extend_from_slice(query.as_bytes());
@@ -304,6 +307,11 @@ fn error_text(packet: &[u8]) -> String {
         _ => &packet[3..],
     };
     format!("{code} {}", String::from_utf8_lossy(message))
+}
+
+/// `text`'s bytes as upper-case hexadecimal digits, as MySQL's `HEX()` writes them.
+fn hex(text: &str) -> String {
+    text.bytes().map(|b| format!("{b:02X}")).collect()
 }
 
 fn not_mysql(reply: &[u8]) -> Failure {

@@ -3,16 +3,12 @@
 //! Every probe returns these; the waiting code and the report read them.
 //! Their words often quote what a server sent, so they are made plain text
 //! when made: a server's newline or terminal escape never reaches waitfor's
-//! output as such. [`Failure::shown`] then masks the target's password and
-//! shortens a long message, in that order, so no part of a password survives
-//! a cut.
-
-use std::fmt;
-use std::io;
-
-use nix::errno::Errno;
+//! output as such. [`Failure::shown`] then masks every secret and shortens
+//! a long message, in that order, so no part of a secret survives a cut.
 
 use crate::human;
+use crate::secret;
+use std::fmt;
 
 /// What an attempt that found the target ready has to add, if anything.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -31,10 +27,10 @@ impl Ready {
         }
     }
 
-    /// The note as output shows it: `secrets` masked, then shortened.
-    pub fn shown(self, secrets: &[String]) -> Self {
+    /// The note as output shows it: secrets masked, then shortened.
+    pub fn shown(self) -> Self {
         Ready {
-            note: self.note.map(|note| shown(&note, secrets)),
+            note: self.note.map(|note| shown(&note)),
             ..self
         }
     }
@@ -64,48 +60,25 @@ impl Failure {
         }
     }
 
-    /// The reason as output shows it: `secrets` masked, then shortened.
-    pub fn shown(self, secrets: &[String]) -> Self {
+    /// The reason as output shows it: secrets masked, then shortened.
+    pub fn shown(self) -> Self {
         Failure {
-            reason: shown(&self.reason, secrets),
+            reason: shown(&self.reason),
             ..self
         }
     }
 }
 
-/// `text` with each of `secrets` shown as `***` (also where a server's words
-/// were quoted with escapes, as `preview` does), then shortened to one line's length.
-fn shown(text: &str, secrets: &[String]) -> String {
-    let mut text = text.to_owned();
-    for secret in secrets {
-        let escaped: String = secret.escape_debug().collect();
-        text = text
-            .replace(secret.as_str(), "***")
-            .replace(&escaped, "***");
-    }
-    human::shortened_line(&text)
+/// `text` with every secret shown as `***` (in whatever form a server's
+/// words quote it), or withheld where it holds one too short to mask; then
+/// shortened to one line's length. A reason may quote a server anywhere.
+fn shown(text: &str) -> String {
+    human::shortened_line(&secret::outside(text))
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.reason)
-    }
-}
-
-/// An I/O error as a short phrase: "connection refused", not "Connection refused (os error 111)".
-pub fn describe(error: &io::Error) -> String {
-    let text = match error.raw_os_error() {
-        Some(code) => Errno::from_raw(code).desc().to_owned(),
-        // What std says of a getaddrinfo failure, less its preamble.
-        None => error
-            .to_string()
-            .trim_start_matches("failed to lookup address information: ")
-            .to_owned(),
-    };
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => text,
     }
 }
 
@@ -120,7 +93,7 @@ mod tests {
             failure.to_string(),
             "the server answered -ERR bad\\nnews \\u{1b}[2J"
         );
-        let long = Failure::new("x".repeat(10_000)).shown(&[]).to_string();
+        let long = Failure::new("x".repeat(10_000)).shown().to_string();
         assert!(long.chars().count() < 400, "{long}");
     }
 
@@ -128,9 +101,10 @@ mod tests {
     #[test]
     fn a_password_is_masked_before_a_long_message_is_cut() {
         let secret = "Sup3rS3cretPassw0rd";
+        secret::keep(secret);
         for at in 230..250 {
             let reason = format!("{}{secret}{}", "x".repeat(at), "y".repeat(500));
-            let shown = Failure::new(reason).shown(&[secret.to_owned()]).to_string();
+            let shown = Failure::new(reason).shown().to_string();
             assert!(
                 !shown.contains("Sup3r") && !shown.contains("w0rd"),
                 "{shown}"

@@ -165,10 +165,32 @@ impl Postgres {
         outcome
     }
 
+    /// Whether `table` exists. The name goes to the server as a parameter
+    /// of the extended protocol (Parse, Bind, Execute, Sync), never inside
+    /// the statement's text, so no setting of the server's
+    /// (`standard_conforming_strings`) can make a name a statement.
     async fn table_exists(&self, wire: &mut Wire, table: &str) -> Result<Ready, Failure> {
-        let quoted = table.replace('\'', "''");
-        let query = format!("SELECT to_regclass('{quoted}') IS NOT NULL");
-        wire.send(&frame(b'Q', &cstring(&query))).await?;
+        let mut parse = cstring("");
+        parse.extend(cstring("SELECT to_regclass($1) IS NOT NULL"));
+        // One parameter, its type left for the server to infer.
+        parse.extend(1u16.to_be_bytes());
+        parse.extend(0u32.to_be_bytes());
+        let mut bind = [cstring(""), cstring("")].concat();
+        // No format codes (all text), one parameter, no result format codes.
+        bind.extend(0u16.to_be_bytes());
+        bind.extend(1u16.to_be_bytes());
+        bind.extend((table.len() as u32).to_be_bytes());
+        bind.extend(table.as_bytes());
+        bind.extend(0u16.to_be_bytes());
+        let mut execute = cstring("");
+        execute.extend(0u32.to_be_bytes());
+        let asked = [
+            frame(b'P', &parse),
+            frame(b'B', &bind),
+            frame(b'E', &execute),
+            frame(b'S', &[]),
+        ];
+        wire.send(&asked.concat()).await?;
         let mut exists = None;
         loop {
             let (kind, body) = message(wire).await?;

@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{WebPkiServerVerifier, verify_server_name};
 use rustls::crypto::{CryptoProvider, ring};
-use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
 use rustls::sign::{CertifiedKey, SingleCertAndKey};
@@ -30,8 +30,9 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use super::outcome::{Failure, describe};
+use super::outcome::Failure;
 use crate::human;
+use crate::local_file;
 use crate::url::Host;
 
 /// How TLS targets verify their server, from `--ca-cert` and `--insecure`,
@@ -142,11 +143,26 @@ fn shown(path: &Path) -> String {
     human::quoted(&path.display().to_string())
 }
 
+/// What is wrong with a PEM file, in words that quote none of it (a key
+/// file's lines are its secret).
+fn pem_error(error: &pem::Error) -> &'static str {
+    match error {
+        pem::Error::MissingSectionEnd { .. } => "a PEM section is never ended",
+        pem::Error::IllegalSectionStart { .. } => "a PEM section starts with a malformed line",
+        pem::Error::Base64Decode(_) => "a PEM section is not valid base64",
+        pem::Error::NoItemsFound => "no PEM item of the kind wanted in it",
+        pem::Error::SectionTooLarge => "a PEM section is too large",
+        _ => "it cannot be read as PEM",
+    }
+}
+
 /// The PEM certificates in the file `option` names; at least one.
 fn certificates(option: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certificates = CertificateDer::pem_file_iter(path)
-        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-        .map_err(|error| format!("{option} {}: {error}", shown(path)))?;
+    let pem = local_file::read(path, local_file::CERTIFICATES_AT_MOST)
+        .map_err(|error| format!("{option} {error}"))?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("{option} {}: {}", shown(path), pem_error(&error)))?;
     match certificates.is_empty() {
         true => Err(format!(
             "{option} {}: no PEM certificate in it",
@@ -160,8 +176,10 @@ fn certificates(option: &str, path: &Path) -> Result<Vec<CertificateDer<'static>
 /// PKCS#1 and SEC1 forms; RSA, ECDSA or Ed25519), checked to belong together.
 fn identity(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
     let chain = certificates("--client-cert", cert)?;
-    let private_key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|error| format!("--client-key {}: {error}", shown(key)))?;
+    let pem = local_file::read(key, local_file::SECRET_AT_MOST)
+        .map_err(|error| format!("--client-key {error}"))?;
+    let private_key = PrivateKeyDer::from_pem_slice(&pem)
+        .map_err(|error| format!("--client-key {}: {}", shown(key), pem_error(&error)))?;
     CertifiedKey::from_der(chain, private_key, &ring::default_provider()).map_err(|error| {
         match error {
             rustls::Error::InconsistentKeys(_) => format!(
@@ -193,7 +211,7 @@ pub async fn handshake(
             None if error.kind() == std::io::ErrorKind::UnexpectedEof => {
                 "the server closed the connection".to_owned()
             }
-            None => describe(&error),
+            None => human::io_error(&error),
         };
         Failure::new(format!("TLS handshake failed: {reason}"))
     })
@@ -207,7 +225,7 @@ pub fn described(error: &std::io::Error) -> String {
         .and_then(|e| e.downcast_ref::<rustls::Error>())
     {
         Some(tls) => format!("TLS: {}", in_words(tls)),
-        None => describe(error),
+        None => human::io_error(error),
     }
 }
 

@@ -14,10 +14,11 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsConnector;
 
-use super::outcome::{Failure, describe};
+use super::outcome::Failure;
 use super::tls;
 use crate::deadline::AttemptBound;
 use crate::human;
+use crate::secret;
 use crate::url::{Endpoint, Host};
 
 /// The most bytes waitfor reads from one server in one attempt.
@@ -42,7 +43,7 @@ pub async fn connect(endpoint: &Endpoint) -> Result<TcpStream, Failure> {
         };
         let stream = TcpStream::connect(address)
             .await
-            .map_err(|error| failure(describe(&error)))?;
+            .map_err(|error| failure(human::io_error(&error)))?;
         // On loopback, a connect to a closed port in the ephemeral range can
         // be its own peer (TCP simultaneous open): that is nobody listening.
         if stream.local_addr().ok() == Some(address) {
@@ -91,7 +92,12 @@ async fn resolve(endpoint: &Endpoint) -> Result<Vec<SocketAddr>, Failure> {
             })?,
         None => lookup.await,
     }
-    .map_err(|error| Failure::new(format!("cannot resolve {name}: {}", describe(&error))))?;
+    .map_err(|error| {
+        Failure::new(format!(
+            "cannot resolve {name}: {}",
+            human::io_error(&error)
+        ))
+    })?;
     let addresses: Vec<_> = resolved.collect();
     if addresses.is_empty() {
         return Err(Failure::new(format!("cannot resolve {name}: no addresses")));
@@ -126,7 +132,7 @@ pub fn socket_path(path: PathBuf) -> Result<PathBuf, String> {
 pub async fn open_unix(path: &Path) -> Result<Box<dyn Io>, Failure> {
     let stream = UnixStream::connect(path)
         .await
-        .map_err(|error| Failure::new(describe(&error)))?;
+        .map_err(|error| Failure::new(human::io_error(&error)))?;
     Ok(Box::new(stream))
 }
 
@@ -226,12 +232,17 @@ impl Wire {
     }
 }
 
-/// The start of what a server sent, printable, for saying what it was instead.
+/// How many characters of a server's words [`preview`] shows.
+const PREVIEW: usize = 40;
+
+/// The start of what a server sent, printable, for saying what it was
+/// instead: its secrets masked first (a server may echo what it was sent),
+/// then escaped, then cut.
 pub fn preview(bytes: &[u8]) -> String {
-    let shown = &bytes[..bytes.len().min(40)];
-    let text: String = String::from_utf8_lossy(shown).escape_debug().collect();
-    match bytes.len() > shown.len() {
-        true => format!("\"{text}\"..."),
+    let text = secret::outside(&String::from_utf8_lossy(bytes));
+    let text: String = text.escape_debug().collect();
+    match text.chars().count() > PREVIEW {
+        true => format!("\"{}\"...", text.chars().take(PREVIEW).collect::<String>()),
         false => format!("\"{text}\""),
     }
 }

@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -582,4 +582,69 @@ impl FakeServer {
             _accepting: accepting,
         }
     }
+}
+
+/// The variables the incumbents read, kept out of every run unless a test sets them.
+pub const INCUMBENT_VARIABLES: &[&str] = &[
+    "WAITFORIT_HOST",
+    "WAITFORIT_PORT",
+    "WAITFORIT_TIMEOUT",
+    "WAITFORIT_STRICT",
+    "WAITFORIT_QUIET",
+    "HOST",
+    "PORT",
+    "WAIT_HOSTS",
+    "WAIT_PATHS",
+    "WAIT_TIMEOUT",
+    "WAIT_BEFORE",
+    "WAIT_AFTER",
+    "WAIT_SLEEP_INTERVAL",
+    "WAIT_HOST_CONNECT_TIMEOUT",
+    "WAIT_COMMAND",
+    "WAIT_LOGGER_LEVEL",
+    "WAIT_HOSTS_TIMEOUT",
+    "WAIT_BEFORE_HOSTS",
+    "WAIT_AFTER_HOSTS",
+];
+
+/// A directory with `name` linked to `program`: how an image offers it.
+pub struct Linked {
+    _dir: TempDir,
+    pub path: PathBuf,
+    /// What runs it: the link, or qemu-user running the link (waitfor's only).
+    argv: Vec<OsString>,
+}
+
+impl Linked {
+    pub fn new(program: &Path, name: &str, tag: &str, argv: fn(&Path) -> Vec<OsString>) -> Self {
+        // Tests run at once: each link in a directory of its own.
+        static LINKS: AtomicUsize = AtomicUsize::new(0);
+        let count = LINKS.fetch_add(1, Ordering::Relaxed);
+        let dir = TempDir::new(&format!("{tag}-{count}"));
+        let path = dir.0.join(name);
+        std::os::unix::fs::symlink(program, &path).unwrap();
+        Linked {
+            _dir: dir,
+            argv: argv(&path),
+            path,
+        }
+    }
+
+    pub fn command(&self) -> Command {
+        let mut renamed = Command::new(&self.argv[0]);
+        renamed
+            .args(&self.argv[1..])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for variable in VARIABLES.iter().chain(INCUMBENT_VARIABLES) {
+            renamed.env_remove(variable);
+        }
+        renamed
+    }
+}
+
+/// waitfor under another name, as an image links it.
+pub fn waitfor_as(name: &str) -> Linked {
+    Linked::new(&binary(), name, "waitfor", command_line)
 }
