@@ -245,6 +245,9 @@ Targets may also come from WAITFOR_TARGETS, separated by spaces or commas. ${VAR
 ${VAR:-default} are expanded in them (VAR_FILE names a file to read where VAR is unset; $$ is $).
 A target's #fragment sets its own HTTP checks: #status=LIST, method=M, header=Name:value,
 body=TEXT, match=REGEX, json=POINTER=VALUE, follow (joined with &), never sent.
+Passwords, header values, bodies and ${VAR} values are secrets: never printed in any form, and
+never sent on a redirect to another scheme, host or port (redirects: http(s) only, never https to
+http). Files (VAR_FILE, --ca-cert, --client-*) are read only when regular, and bounded.
 Durations: 250ms, 30s, 1m30s, or a bare number of seconds.
 
 Exit codes: 0 ready (no COMMAND), 2 bad usage, 124 deadline passed, 126 COMMAND not

@@ -33,8 +33,6 @@ pub fn exec(command: &[OsString]) -> Error {
         return Error::Usage(format!("{name}: an argument contains a NUL byte"));
     };
     restore_signal_state();
-    // Made a subreaper for exec: targets, waitfor must not pass that on: it survives execve.
-    let _ = nix::sys::prctl::set_child_subreaper(false);
     let errno = match execvp(&argv[0], &argv) {
         Err(errno) => errno,
         Ok(never) => match never {},

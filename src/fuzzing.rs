@@ -3,8 +3,8 @@
 //! binary runs. Nothing in the binary calls them.
 //!
 //! Each entry point also asserts what must hold for any input: a message is
-//! one line, and a password never shows. A broken promise is a panic, which
-//! is what the fuzzer looks for.
+//! one line, and a password never shows, in any form ([`shown_form`]). A
+//! broken promise is a panic, which is what the fuzzer looks for.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -17,10 +17,60 @@ use crate::deadline::AttemptBound;
 use crate::error::Error;
 use crate::probe::Settings;
 use crate::target::{InvalidTarget, Target};
-use crate::{cli, human};
+use crate::{cli, human, secret};
 
 /// What `{password}` in a reply target's URL becomes; no output may show it.
 const PASSWORD: &str = "fuzz-Secret-9";
+
+/// Secrets with what escapes turn into other text, and one inside another,
+/// kept for [`masking`].
+const SECRETS: &[&str] = &[
+    PASSWORD,
+    "Q'uo\"te\\Back/sl%ash+é",
+    "Shorter-7a",
+    "Shorter-7a.And-Longer-Tail",
+];
+
+/// How many characters of a secret in a row count as showing it.
+const RUN: usize = 6;
+
+/// A form of `secret` that `text` shows, if any: the secret whole as it is,
+/// escaped (Debug, JSON, one in the other), percent-encoded (either case),
+/// or any run of [`RUN`] of its characters as they are. Written apart from
+/// the masking it checks.
+pub fn shown_form(text: &str, secret: &str) -> Option<String> {
+    let debug: String = secret.escape_debug().collect();
+    let json = serde_json::to_string(secret).expect("a string is JSON");
+    let json_of_debug = serde_json::to_string(&debug).expect("a string is JSON");
+    let percent: String = secret.bytes().map(|b| format!("%{b:02X}")).collect();
+    let chars: Vec<char> = secret.chars().collect();
+    let runs = chars.windows(RUN).map(|run| run.iter().collect::<String>());
+    [
+        debug,
+        json.trim_matches('"').to_owned(),
+        json_of_debug.trim_matches('"').to_owned(),
+        percent.to_lowercase(),
+        percent,
+    ]
+    .into_iter()
+    .chain(runs)
+    .find(|form| text.contains(form.as_str()))
+}
+
+/// Any line waitfor might write, masked: none of [`SECRETS`] shows in it in
+/// any form, and it is no longer than it was.
+pub fn masking(text: &str) {
+    static KEPT: OnceLock<()> = OnceLock::new();
+    KEPT.get_or_init(|| SECRETS.iter().for_each(|secret| secret::keep(secret)));
+    let masked = secret::masked(text);
+    for secret in SECRETS {
+        if let Some(form) = shown_form(&masked, secret) {
+            panic!("{form:?} shows in {masked:?}");
+        }
+    }
+    // Each masked span is 4 bytes or more, and becomes `***`.
+    assert!(masked.len() <= text.len(), "{masked:?}");
+}
 
 /// A TARGET as written by a user: parsed, or refused in one line that does
 /// not show its password.
@@ -81,7 +131,11 @@ pub fn reply(url: &str, reply: &[u8]) {
         Some(Err(failure)) => failure.to_string(),
     };
     assert!(!said.contains('\n'), "{said:?}");
-    assert!(!(has_password && said.contains(PASSWORD)), "{said:?}");
+    if has_password {
+        if let Some(form) = shown_form(&said, PASSWORD) {
+            panic!("{form:?} of the password shows: {said:?}");
+        }
+    }
 }
 
 /// A TARGET parsed with the command line's defaults, kept for the thread:

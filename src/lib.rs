@@ -4,12 +4,16 @@
 //! (`scripts/check-imports` holds it in CI):
 //!
 //! ```text
-//! main ─┬─ frontend ─┬─ cli ─┬─ options ─┬─ target ─┬─ probe ── url ── human
-//!       │            └───────┘           └─ pacing  └─ expand ── url
+//! main ─┬─ frontend ─┬─ cli ─┬─ options ─┬─ target ─┬─ probe ── url ── human ── secret
+//!       │            └───────┘           └─ pacing  └─ expand ── url, local_file
 //!       │            (wait_for_it, wait_for, compose_wait, dockerize)
 //!       ├─ wait ── output, deadline, shutdown (and options, target, probe)
 //!       └─ exec ── error ── face
 //! ```
+//!
+//! `secret` is at the bottom: every module that reads a secret keeps it
+//! there, and every line written passes through it (`output`'s queue,
+//! `human`'s shortening).
 //!
 //! Only what `main.rs` uses is public; the rest stays inside the crate,
 //! where unused code is still an error in CI.

@@ -11,10 +11,12 @@
 //! is, percent-encoded, and escaped as Rust's Debug or JSON escape it (also
 //! one inside the other), and masks the whole secret and every run of
 //! [`RUN_AT_LEAST`] or more of its characters (a server that echoes half a
-//! password, or the token of a `Bearer` header). A secret shorter than
+//! password, or the token of a `Bearer` header). A password shorter than
 //! [`WHOLE_AT_LEAST`] characters cannot be told from ordinary words: what
-//! came from outside (a server's reply, a command's output: [`outside`])
-//! is then withheld whole wherever it holds one.
+//! may quote a server or a command (every reason an attempt gives:
+//! [`outside`]) is then withheld whole wherever it holds one. A header
+//! value, body or expanded value that short is no credential (`X-Debug: 1`)
+//! and is not kept.
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -36,25 +38,33 @@ struct Secret {
 
 static KEPT: RwLock<Vec<Secret>> = RwLock::new(Vec::new());
 
-/// Keeps `secret`, so that no line waitfor writes shows it from now on.
-/// The words of a header value (`Bearer TOKEN`: `TOKEN`) are kept as well.
+/// Keeps `secret`, a header value, a body or an expanded value, so that no
+/// line waitfor writes shows it from now on; its words (`Bearer TOKEN`:
+/// `TOKEN`) as well. One shorter than [`WHOLE_AT_LEAST`] is no credential.
 pub fn keep(secret: &str) {
     let words = secret.split_whitespace().filter(|word| *word != secret);
     for secret in std::iter::once(secret).chain(words) {
-        let chars: Vec<char> = secret.chars().map(fold).collect();
-        if chars.is_empty() {
-            continue;
+        if secret.chars().count() >= WHOLE_AT_LEAST {
+            keep_password(secret);
         }
-        let mut kept = KEPT.write().unwrap_or_else(|poison| poison.into_inner());
-        if kept.iter().any(|known| known.chars == chars) {
-            continue;
-        }
-        let runs = chars
-            .windows(RUN_AT_LEAST)
-            .map(|run| run.try_into().expect("a window of RUN_AT_LEAST"))
-            .collect();
-        kept.push(Secret { chars, runs });
     }
+}
+
+/// Keeps a password or token, however short.
+pub fn keep_password(password: &str) {
+    let chars: Vec<char> = password.chars().map(fold).collect();
+    if chars.is_empty() {
+        return;
+    }
+    let mut kept = KEPT.write().unwrap_or_else(|poison| poison.into_inner());
+    if kept.iter().any(|known| known.chars == chars) {
+        return;
+    }
+    let runs = chars
+        .windows(RUN_AT_LEAST)
+        .map(|run| run.try_into().expect("a window of RUN_AT_LEAST"))
+        .collect();
+    kept.push(Secret { chars, runs });
 }
 
 /// `text` with every secret of [`WHOLE_AT_LEAST`] characters or more, and
@@ -334,8 +344,10 @@ mod tests {
     }
 
     #[test]
-    fn a_short_secret_withholds_what_came_from_outside() {
-        keep("q9");
+    fn a_short_password_withholds_what_came_from_outside() {
+        keep("z7");
+        assert_eq!(outside("z7 is no credential"), "z7 is no credential");
+        keep_password("q9");
         assert!(outside("ERR bad password q9 given").contains("withheld"));
         assert_eq!(outside("nothing here"), "nothing here");
         // waitfor's own words are not searched for it.

@@ -76,7 +76,7 @@ impl Target {
         let url = Url::split(text).map_err(invalid)?;
         // Kept before anything is built of it, so that no message can show it.
         if let Some(password) = url.secret() {
-            secret::keep(&password);
+            secret::keep_password(&password);
         }
         let probe = Probe::from_url(&url, settings).map_err(invalid)?;
         Ok(Target { probe, label })

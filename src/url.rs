@@ -174,8 +174,10 @@ fn userinfo_end(text: &str, start: usize) -> Option<usize> {
     if let Some(at) = text[start..authority_end].rfind('@') {
         return Some(start + at);
     }
-    let (_, after_colon) = text[start..authority_end].split_once(':')?;
-    let a_port = !after_colon.is_empty() && after_colon.bytes().all(|b| b.is_ascii_digit());
+    let (user, after_colon) = text[start..authority_end].split_once(':')?;
+    // `[v6addr]:port` is an address, not a user.
+    let a_port = user.starts_with('[')
+        || !after_colon.is_empty() && after_colon.bytes().all(|b| b.is_ascii_digit());
     match a_port {
         true => None,
         false => text[authority_end..]
@@ -504,6 +506,7 @@ mod tests {
             ("postgres://app:p#SECRET@db/x", "postgres://app:***@db/x"),
             ("postgres://app:a/b?c@db", "postgres://app:***@db"),
             ("http://web:8080/p?mail=a@b", "http://web:8080/p?mail=a@b"),
+            ("http://[::1]:8080/p?mail=a@b", "http://[::1]:8080/p?mail=a@b"),
             // Every fragment value but those that say what to check.
             (
                 "http://w/#header=X-Key:v&Header=A:b&%68eader=C:d&body=x&status=200",

@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::human;
 use crate::options::{Direction, Options, Timing, Until};
 use crate::output::{Pause, Progress, Report};
-use crate::probe::{Failure, Ready};
+use crate::probe::{self, Failure, Ready};
 use crate::shutdown::Shutdown;
 use crate::target::Target;
 
@@ -99,6 +99,7 @@ async fn wait(
     let mut tasks = JoinSet::new();
     let waited = attempts(options, progress, report, shutdown, &mut tasks).await;
     tasks.shutdown().await;
+    probe::wait_over();
     waited
 }
 

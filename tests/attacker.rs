@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::servers::{certificates, start_nginx};
 use common::*;
+use waitfor::fuzzing::shown_form;
 
 /// What a server saw of the requests it was sent, one a connection.
 type Seen = Arc<Mutex<Vec<String>>>;
@@ -237,35 +238,6 @@ fn dockerize_follows_redirects_by_the_same_rules() {
     assert!(!stolen.contains(TOKEN), "{stolen}");
 }
 
-/// Every form a secret can take in a line: whole, escaped (Debug, JSON,
-/// both), percent-encoded; and any run of six of its characters. The one
-/// found, if any.
-fn shown_form(text: &str, secret: &str) -> Option<String> {
-    let debug: String = secret.escape_debug().collect();
-    let json = serde_json::to_string(secret).unwrap();
-    let json = json.trim_matches('"').to_owned();
-    let both = serde_json::to_string(&debug).unwrap();
-    let percent: String = secret
-        .bytes()
-        .map(|b| match b.is_ascii_alphanumeric() {
-            true => (b as char).to_string(),
-            false => format!("%{b:02X}"),
-        })
-        .collect();
-    let chars: Vec<char> = secret.chars().collect();
-    let runs = chars.windows(6).map(|run| run.iter().collect::<String>());
-    [
-        debug,
-        json,
-        both.trim_matches('"').to_owned(),
-        percent.clone(),
-        percent.to_lowercase(),
-    ]
-    .into_iter()
-    .chain(runs)
-    .find(|form| text.contains(form.as_str()))
-}
-
 #[track_caller]
 fn never_shows(run: &Run, secrets: &[&str]) {
     for secret in secrets {
@@ -318,6 +290,19 @@ fn a_server_that_echoes_a_password_in_any_form_shows_none_of_it() {
         run.says("wrong password given: ***");
         never_shows(&run, &[PASSWORD]);
     }
+    // A password too short to mask: every reason that holds it is withheld whole.
+    let short = FakeServer::start(|_, mut stream| {
+        read_request(&mut stream);
+        let _ = stream.write_all(b"-ERR wrong password given: k9\r\n");
+        until_closed(&mut stream);
+    });
+    let run = run_within(
+        waitfor().args(["-t", "1", &format!("redis://:k9@127.0.0.1:{}", short.port)]),
+        secs(20.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    run.says("withheld: they hold a secret too short to mask")
+        .never_says("k9");
 }
 
 #[test]

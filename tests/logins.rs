@@ -12,7 +12,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::servers::{
-    POSTGRES_BIN, mariadb_datadir, postgres_cluster, postgres_ids, start_mariadb, start_postgres,
+    POSTGRES_BIN, Service, mariadb_datadir, postgres_cluster, postgres_ids, start_mariadb,
+    start_postgres,
 };
 use common::*;
 
@@ -38,25 +39,52 @@ fn sql(data: &Path, port: u16, database: &str, statement: &str) {
     );
 }
 
-#[test]
-fn postgres_logins_and_a_table_that_appears() {
-    let dir = TempDir::new("logins");
-    let (d, port) = (dir.0.clone(), free_port());
-    let data = postgres_cluster(&d);
-    fs::write(
-        data.join("pg_hba.conf"),
-        "local all all trust\n\
-         host all md5user 127.0.0.1/32 md5\n\
-         host all plainuser 127.0.0.1/32 password\n\
-         host all all 127.0.0.1/32 scram-sha-256\n",
-    )
-    .unwrap();
-    let server = start_postgres(&d, &data, port);
+/// A PostgreSQL cluster with `pg_hba`, started and accepting connections.
+fn postgres(dir: &Path, pg_hba: &str) -> (Service, std::path::PathBuf, u16) {
+    let port = free_port();
+    let data = postgres_cluster(dir);
+    fs::write(data.join("pg_hba.conf"), pg_hba).unwrap();
+    let server = start_postgres(dir, &data, port);
     let up = run_within(
         waitfor().args(["-q", "-t", "60", &format!("postgres://127.0.0.1:{port}")]),
         secs(90.0),
     );
     assert_eq!(up.code(), 0, "{up:?}: {}", server.log_tail());
+    (server, data, port)
+}
+
+/// A MariaDB server, started and accepting connections, and a way to run
+/// SQL as root over its socket.
+fn mariadb(dir: &Path) -> (Service, u16, impl Fn(&str) -> String) {
+    let port = free_port();
+    let data = mariadb_datadir(dir);
+    let server = start_mariadb(dir, &data, port);
+    let socket = dir.join("mariadb.sock");
+    let admin = move |sql: &str| {
+        run_ok(
+            Command::new("mariadb")
+                .arg(format!("--socket={}", socket.display()))
+                .args(["-u", "root", "-N", "-B", "-e", sql]),
+        )
+    };
+    let up = run_within(
+        waitfor().args(["-q", "-t", "60", &format!("mysql://127.0.0.1:{port}")]),
+        secs(90.0),
+    );
+    assert_eq!(up.code(), 0, "{up:?}: {}", server.log_tail());
+    (server, port, admin)
+}
+
+#[test]
+fn postgres_logins_and_a_table_that_appears() {
+    let dir = TempDir::new("logins");
+    let (server, data, port) = postgres(
+        &dir.0,
+        "local all all trust\n\
+         host all md5user 127.0.0.1/32 md5\n\
+         host all plainuser 127.0.0.1/32 password\n\
+         host all all 127.0.0.1/32 scram-sha-256\n",
+    );
     sql(
         &data,
         port,
@@ -145,22 +173,7 @@ fn postgres_logins_and_a_table_that_appears() {
 #[test]
 fn mariadb_logins_a_database_and_a_table_that_appears() {
     let dir = TempDir::new("logins-mariadb");
-    let (d, port) = (dir.0.clone(), free_port());
-    let data = mariadb_datadir(&d);
-    let server = start_mariadb(&d, &data, port);
-    let socket = d.join("mariadb.sock");
-    let admin = |sql: &str| {
-        run_ok(
-            Command::new("mariadb")
-                .arg(format!("--socket={}", socket.display()))
-                .args(["-u", "root", "-N", "-B", "-e", sql]),
-        )
-    };
-    let up = run_within(
-        waitfor().args(["-q", "-t", "60", &format!("mysql://127.0.0.1:{port}")]),
-        secs(90.0),
-    );
-    assert_eq!(up.code(), 0, "{up:?}: {}", server.log_tail());
+    let (server, port, admin) = mariadb(&dir.0);
     admin(
         "CREATE DATABASE appdb; CREATE USER app@'%' IDENTIFIED BY 'maria-Secret-4'; GRANT ALL ON appdb.* TO app@'%'",
     );
@@ -211,19 +224,10 @@ fn mariadb_logins_a_database_and_a_table_that_appears() {
 #[test]
 fn postgres_table_names_cannot_be_statements() {
     let dir = TempDir::new("logins-injection");
-    let (d, port) = (dir.0.clone(), free_port());
-    let data = postgres_cluster(&d);
-    fs::write(
-        data.join("pg_hba.conf"),
+    let (_server, data, port) = postgres(
+        &dir.0,
         "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n",
-    )
-    .unwrap();
-    let server = start_postgres(&d, &data, port);
-    let up = run_within(
-        waitfor().args(["-q", "-t", "60", &format!("postgres://127.0.0.1:{port}")]),
-        secs(90.0),
     );
-    assert_eq!(up.code(), 0, "{up:?}: {}", server.log_tail());
     sql(
         &data,
         port,
@@ -266,22 +270,7 @@ fn postgres_table_names_cannot_be_statements() {
 #[test]
 fn mariadb_table_names_cannot_be_statements() {
     let dir = TempDir::new("logins-mariadb-injection");
-    let (d, port) = (dir.0.clone(), free_port());
-    let data = mariadb_datadir(&d);
-    let server = start_mariadb(&d, &data, port);
-    let socket = d.join("mariadb.sock");
-    let admin = |sql: &str| {
-        run_ok(
-            Command::new("mariadb")
-                .arg(format!("--socket={}", socket.display()))
-                .args(["-u", "root", "-N", "-B", "-e", sql]),
-        )
-    };
-    let up = run_within(
-        waitfor().args(["-q", "-t", "60", &format!("mysql://127.0.0.1:{port}")]),
-        secs(90.0),
-    );
-    assert_eq!(up.code(), 0, "{up:?}: {}", server.log_tail());
+    let (_server, port, admin) = mariadb(&dir.0);
     admin(
         "CREATE DATABASE appdb; CREATE TABLE appdb.victim (id INT); \
          CREATE USER app@'%' IDENTIFIED BY 'maria-Secret-6'; GRANT ALL ON appdb.* TO app@'%'",

@@ -17,8 +17,12 @@ use common::*;
 /// How waitfor names a target: the password of its `user:password@` masked.
 fn shown(target: &str) -> String {
     match (target.find("://"), target.find('@')) {
-        (Some(scheme_end), Some(at)) => match target[scheme_end + 3..at].find(':') {
-            Some(colon) => format!("{}:***{}", &target[..scheme_end + 3 + colon], &target[at..]),
+        (Some(scheme_end), Some(at)) => match target[scheme_end + 3..at].split_once(':') {
+            // Masked by value: a user that is the password (`guest:guest`) is masked too.
+            Some((user, password)) => {
+                let user = if user == password { "***" } else { user };
+                format!("{}{user}:***{}", &target[..scheme_end + 3], &target[at..])
+            }
             None => target.to_owned(),
         },
         _ => target.to_owned(),

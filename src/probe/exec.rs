@@ -72,18 +72,30 @@ impl Drop for Group {
     fn drop(&mut self) {
         // Gone already is fine: the group ended with its last process.
         let _ = killpg(self.0, Signal::SIGKILL);
+        // While it still counts as under way: the command itself is tokio's to reap.
+        end_orphans();
         if let Some(pids) = under_way().as_mut() {
             pids.remove(&self.0.as_raw());
         }
-        end_orphans();
     }
+}
+
+/// Once the wait is over: ends the orphans attempts left, and stops being a
+/// subreaper, which would pass to the COMMAND (the setting survives execve).
+/// Nothing to do where no `exec:` target ran.
+pub fn wait_over() {
+    if under_way().is_none() {
+        return;
+    }
+    end_orphans();
+    let _ = nix::sys::prctl::set_child_subreaper(false);
 }
 
 /// Kills and reaps every child of waitfor's that is not the command of an
 /// attempt under way (with the group it leads), and the children those
 /// leave in turn. Only where an `exec:` target has run: else waitfor has no
 /// children during the wait, and no orphans come to it.
-pub fn end_orphans() {
+fn end_orphans() {
     let under_way = under_way();
     let Some(pids) = under_way.as_ref() else {
         return;

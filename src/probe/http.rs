@@ -228,8 +228,10 @@ impl Http {
             let Some(location) = redirect else {
                 return self.judged(answer);
             };
+            let hop = asked.hop.redirected(&location);
+            // Where it leads is the server's word: quoted, never read as anything but text.
             let location = human::quoted(&location);
-            let hop = asked.hop.redirected(&location).map_err(|reason| {
+            let hop = hop.map_err(|reason| {
                 Failure::new(format!(
                     "HTTP {} redirects to {location}, which waitfor does not follow: {reason}",
                     answer.status

@@ -47,6 +47,7 @@ use crate::human;
 use crate::url::Url;
 
 pub use body::{Expectations, JsonExpectation, Pattern};
+pub use exec::wait_over;
 pub use http::{Header, HttpSettings, method_named};
 pub use outcome::{Failure, Ready};
 pub use tls::Tls;
