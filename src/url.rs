@@ -506,7 +506,10 @@ mod tests {
             ("postgres://app:p#SECRET@db/x", "postgres://app:***@db/x"),
             ("postgres://app:a/b?c@db", "postgres://app:***@db"),
             ("http://web:8080/p?mail=a@b", "http://web:8080/p?mail=a@b"),
-            ("http://[::1]:8080/p?mail=a@b", "http://[::1]:8080/p?mail=a@b"),
+            (
+                "http://[::1]:8080/p?mail=a@b",
+                "http://[::1]:8080/p?mail=a@b",
+            ),
             // Every fragment value but those that say what to check.
             (
                 "http://w/#header=X-Key:v&Header=A:b&%68eader=C:d&body=x&status=200",
