@@ -161,7 +161,41 @@ pub fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Options, Error>
     Options::new(invocation(args)?)
 }
 
+/// The variables clap reads options from (each `env = …` of [`Cli`]; a
+/// test holds the two lists together). While none is set, a plain command
+/// line ([`plain`]) means nothing clap would add to it.
+const OPTION_VARIABLES: &[&str] = &[
+    "WAITFOR_TIMEOUT",
+    "WAITFOR_INTERVAL",
+    "WAITFOR_BACKOFF",
+    "WAITFOR_STABLE",
+    "WAITFOR_REVERSE",
+    "WAITFOR_CONNECT_TIMEOUT",
+    "WAITFOR_HTTP_STATUS",
+    "WAITFOR_HTTP_METHOD",
+    "WAITFOR_HTTP_HEADERS",
+    "WAITFOR_HTTP_BODY",
+    "WAITFOR_HTTP_MATCH",
+    "WAITFOR_HTTP_JSON",
+    "WAITFOR_HTTP_FOLLOW",
+    "WAITFOR_CLIENT_CERT",
+    "WAITFOR_CLIENT_KEY",
+    "WAITFOR_CA_CERT",
+    "WAITFOR_INSECURE",
+    "WAITFOR_INIT",
+    "WAITFOR_ANY",
+];
+
 fn invocation(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, Error> {
+    let args: Vec<OsString> = args.into_iter().collect();
+    match plain(&args) {
+        Some(invocation) => Ok(invocation),
+        None => parsed(args),
+    }
+}
+
+/// The command line as clap reads it.
+fn parsed(args: Vec<OsString>) -> Result<Invocation, Error> {
     let matches = Cli::command()
         .after_help(after_help())
         .try_get_matches_from(args)
@@ -217,6 +251,37 @@ fn invocation(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, Er
                 Format::Json => LogFormat::Json,
             },
         },
+        ..Invocation::default()
+    })
+}
+
+/// A command line of TARGETs alone, perhaps with `-- COMMAND…` after them,
+/// and no option variable set: the defaults and what it names, which is
+/// what clap makes of it (a test compares the two), without the cost of
+/// building clap's parser on every container start. `None` for anything
+/// else (an option, no target, text that is not UTF-8): clap reads it.
+fn plain(args: &[OsString]) -> Option<Invocation> {
+    let words = args.get(1..)?;
+    let (targets, command) = match words.iter().position(|word| word == "--") {
+        Some(at) => (&words[..at], &words[at + 1..]),
+        None => (words, &[][..]),
+    };
+    if targets.is_empty() {
+        return None;
+    }
+    let targets = targets
+        .iter()
+        .map(|word| word.to_str().filter(|text| !text.starts_with('-')))
+        .map(|target| target.map(str::to_owned))
+        .collect::<Option<Vec<_>>>()?;
+    let option_set =
+        std::env::vars_os().any(|(name, _)| OPTION_VARIABLES.iter().any(|option| name == *option));
+    if option_set {
+        return None;
+    }
+    Some(Invocation {
+        targets,
+        command: command.to_vec(),
         ..Invocation::default()
     })
 }
@@ -282,12 +347,45 @@ mod tests {
     fn a_bare_command_line_is_the_default_invocation() {
         let argv = ["waitfor", "db:5432"].map(OsString::from);
         assert_eq!(
-            invocation(argv).unwrap(),
+            parsed(argv.to_vec()).unwrap(),
             Invocation {
                 targets: vec!["db:5432".to_owned()],
                 ..Invocation::default()
             }
         );
+    }
+
+    /// The variables [`plain`] looks for are those clap reads.
+    #[test]
+    fn the_option_variables_are_claps() {
+        let mut claps: Vec<String> = Cli::command()
+            .get_arguments()
+            .filter_map(|argument| argument.get_env())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        let mut listed: Vec<String> = OPTION_VARIABLES.iter().map(|&v| v.to_owned()).collect();
+        claps.sort();
+        listed.sort();
+        assert_eq!(claps, listed);
+    }
+
+    proptest! {
+        /// A plain command line means to clap what it means without clap.
+        #[test]
+        fn a_plain_command_line_is_what_clap_reads(
+            targets in prop::collection::vec("[a-z0-9.:/@%?#\\[\\]_=+ -]{0,24}", 1..4),
+            command in prop::option::of(prop::collection::vec(any::<String>(), 0..3)),
+        ) {
+            prop_assume!(targets.iter().all(|target| !target.starts_with('-')));
+            let mut argv = vec![OsString::from("waitfor")];
+            argv.extend(targets.iter().map(OsString::from));
+            if let Some(command) = &command {
+                argv.push("--".into());
+                argv.extend(command.iter().map(OsString::from));
+            }
+            let plain = plain(&argv).expect("a plain command line");
+            prop_assert_eq!(plain, parsed(argv).unwrap());
+        }
     }
 
     /// Pieces a command line is made of, so that random ones reach deep into the parsers.

@@ -32,7 +32,12 @@ pub fn exec(command: &[OsString]) -> Error {
     else {
         return Error::Usage(format!("{name}: an argument contains a NUL byte"));
     };
-    restore_signal_state();
+    // Only an ignored signal outlives execve (a handler does not): where
+    // /proc says which are ignored, those alone are reset, not all 64.
+    match ignored_signals() {
+        Some(ignored) => restore_signals((1..=64).filter(|signo| ignored & 1 << (signo - 1) != 0)),
+        None => restore_signal_state(),
+    }
     let errno = match execvp(&argv[0], &argv) {
         Err(errno) => errno,
         Ok(never) => match never {},
@@ -153,9 +158,29 @@ fn cannot_run(name: String, errno: Errno) -> Error {
 /// SIGKILL and SIGSTOP cannot change, so failures are expected and harmless.
 /// Async-signal-safe: it also runs between fork and exec.
 fn restore_signal_state() {
-    for signo in 1..=libc::SIGRTMAX() {
+    restore_signals(1..=libc::SIGRTMAX());
+}
+
+/// `signals` back to their default action, and no signal blocked.
+fn restore_signals(signals: impl Iterator<Item = libc::c_int>) {
+    for signo in signals {
         // SAFETY: SIG_DFL installs no handler, so no code of ours runs in signal context.
         unsafe { libc::signal(signo, libc::SIG_DFL) };
     }
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+}
+
+/// The signals ignored now, as a mask (bit N-1 for signal N), from
+/// `SigIgn:` in /proc/self/status; `None` where /proc cannot say.
+fn ignored_signals() -> Option<u64> {
+    // One read: the file is about 1.5 KB, and a read from /proc is never short of what fits.
+    let mut status = [0u8; 4096];
+    let length = std::fs::File::open("/proc/self/status")
+        .and_then(|mut file| std::io::Read::read(&mut file, &mut status))
+        .ok()?;
+    let status = std::str::from_utf8(&status[..length]).ok()?;
+    let mask = status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigIgn:"))?;
+    u64::from_str_radix(mask.trim(), 16).ok()
 }

@@ -12,11 +12,20 @@
 //! flush is tied to a guard that waits up to 1.1 s on drop, and waitfor must
 //! flush a bounded fraction of a second before exec'ing, which it cannot do.
 //! stderr's blocking mode is never touched: the COMMAND gets it as it was.
+//!
+//! The writer thread is started only when a write could block: until then a
+//! line is written at once where stderr can take it whole without waiting
+//! (`poll` says it is writable, and the line fits in `PIPE_BUF`, which a
+//! writable pipe always has room for). Most runs, the fast path among them,
+//! never start it.
 
 use std::collections::VecDeque;
 use std::io::Write;
+use std::os::fd::AsFd;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 
 use super::live::{Frame, Terminal};
 use crate::secret;
@@ -35,6 +44,8 @@ pub enum Message {
 struct Queue {
     state: Mutex<State>,
     changed: Condvar,
+    /// The writer thread, once started (see [`start_writer`]).
+    writer: OnceLock<()>,
 }
 
 #[derive(Default)]
@@ -49,16 +60,34 @@ struct State {
 static QUEUE: OnceLock<Queue> = OnceLock::new();
 
 fn queue() -> &'static Queue {
-    QUEUE.get_or_init(|| {
-        // Without a writer thread nothing is ever written, but nothing blocks either.
+    QUEUE.get_or_init(|| Queue {
+        state: Mutex::new(State::default()),
+        changed: Condvar::new(),
+        writer: OnceLock::new(),
+    })
+}
+
+/// Starts the writer thread, once.
+fn start_writer(queue: &Queue) {
+    queue.writer.get_or_init(|| {
+        // Without a writer thread nothing more is written, but nothing blocks either.
         let _ = std::thread::Builder::new()
             .name("stderr".into())
             .spawn(write_until_exit);
-        Queue {
-            state: Mutex::new(State::default()),
-            changed: Condvar::new(),
-        }
-    })
+    });
+}
+
+/// The most bytes a write to a writable pipe takes whole, at once (POSIX's
+/// least `PIPE_BUF`; Linux's is 4096 too).
+const PIPE_BUF: usize = 4096;
+
+/// Whether `length` bytes can be written to stderr now without waiting.
+fn writable_now(length: usize) -> bool {
+    let stderr = std::io::stderr();
+    let mut ready = [PollFd::new(stderr.as_fd(), PollFlags::POLLOUT)];
+    length <= PIPE_BUF
+        && poll(&mut ready, PollTimeout::ZERO) == Ok(1)
+        && ready[0].revents() == Some(PollFlags::POLLOUT)
 }
 
 fn lock(queue: &Queue) -> MutexGuard<'_, State> {
@@ -82,6 +111,14 @@ pub fn push(message: Message) {
     };
     let queue = queue();
     let mut state = lock(queue);
+    // Written at once, in order (under the lock), where it cannot block.
+    if let Message::Text(text) = &message {
+        if queue.writer.get().is_none() && writable_now(text.len()) {
+            let _ = std::io::stderr().lock().write_all(text);
+            return;
+        }
+    }
+    start_writer(queue);
     if let (Message::Live(_), Some(Message::Live(_))) = (&message, state.messages.back()) {
         state.messages.pop_back();
     }

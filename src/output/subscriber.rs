@@ -1,21 +1,24 @@
 //! The tracing subscriber that turns waitfor's events into lines on stderr
 //! (through the queue), as sentences or as JSON, at the level chosen.
 //!
+//! Sentences, the default, are written by a subscriber of a few lines here
+//! ([`Sentences`]): tracing-subscriber's registry, which keeps span data
+//! waitfor never makes, costs every container start a table and its page
+//! faults. JSON goes through tracing-subscriber's formatter.
+//!
 //! The level comes from `-q`/`-v`, or from a `RUST_LOG` directive that names
 //! waitfor (`waitfor=debug`). In a container `RUST_LOG` is usually meant for
 //! the COMMAND (`myapp=debug`, `warn`): directives that do not name waitfor
 //! leave it at its level, and its errors are printed whatever `RUST_LOG` says.
 
 use std::fmt::{self, Write as _};
+use std::io::Write as _;
 
 use tracing::field::{Field, Visit};
 use tracing::level_filters::LevelFilter;
-use tracing::{Event, Level, Subscriber, warn};
+use tracing::{Event, Level, Metadata, Subscriber, span, warn};
 use tracing_subscriber::filter::Targets;
-use tracing_subscriber::fmt::format::Writer;
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::prelude::*;
-use tracing_subscriber::registry::LookupSpan;
 
 use super::queue::EventWriter;
 use crate::human;
@@ -41,24 +44,26 @@ pub fn install(log: Log) -> LevelFilter {
     };
     // Errors are always printed: a timeout must never pass in silence.
     let level = level.max(LevelFilter::ERROR);
-    let output = tracing_subscriber::fmt::layer()
-        .with_writer(EventWriter::default)
-        .with_ansi(false);
-    let output = match log.format {
-        LogFormat::Text => output.event_format(Sentence).boxed(),
-        LogFormat::Json => output
-            .json()
-            .flatten_event(true)
-            .with_target(false)
-            .with_current_span(false)
-            .with_span_list(false)
-            .boxed(),
-    };
-    // Only waitfor's own events: the libraries it links (h2) have theirs.
-    let own = Targets::new().with_target(OWN_TARGET, level);
-    tracing_subscriber::registry()
-        .with(output.with_filter(own))
-        .init();
+    match log.format {
+        LogFormat::Text => {
+            let _ = tracing::subscriber::set_global_default(Sentences { level });
+        }
+        LogFormat::Json => {
+            let output = tracing_subscriber::fmt::layer()
+                .with_writer(EventWriter::default)
+                .with_ansi(false)
+                .json()
+                .flatten_event(true)
+                .with_target(false)
+                .with_current_span(false)
+                .with_span_list(false);
+            // Only waitfor's own events: the libraries it links (h2) have theirs.
+            let own = Targets::new().with_target(OWN_TARGET, level);
+            tracing_subscriber::registry()
+                .with(output.with_filter(own))
+                .init();
+        }
+    }
     if let Some(reason) = unreadable {
         warn!(
             "ignoring {RUST_LOG}={:?}: {reason}",
@@ -130,20 +135,35 @@ fn selector_end(directive: &str) -> Option<usize> {
 }
 
 /// Text output: `waitfor: ` and the event's sentence, with `error: ` or
-/// `warning: ` before it where that is its level.
-struct Sentence;
+/// `warning: ` before it where that is its level; only waitfor's own
+/// events (the libraries it links, h2, have theirs), up to `level`. Spans
+/// are neither made nor kept: waitfor has none.
+struct Sentences {
+    level: LevelFilter,
+}
 
-impl<S, N> FormatEvent<S, N> for Sentence
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
-{
-    fn format_event(
-        &self,
-        _: &FmtContext<'_, S, N>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
+impl Subscriber for Sentences {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        let target = metadata.target();
+        let own = target
+            .strip_prefix(OWN_TARGET)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"));
+        own && *metadata.level() <= self.level
+    }
+
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(self.level)
+    }
+
+    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+
+    fn event(&self, event: &Event<'_>) {
         let level = match *event.metadata().level() {
             Level::ERROR => "error: ",
             Level::WARN => "warning: ",
@@ -151,8 +171,13 @@ where
         };
         let mut message = Message::default();
         event.record(&mut message);
-        writeln!(writer, "waitfor: {level}{}", message.0)
+        let mut line = EventWriter::default();
+        let _ = writeln!(line, "waitfor: {level}{}", message.0);
     }
+
+    fn enter(&self, _: &span::Id) {}
+
+    fn exit(&self, _: &span::Id) {}
 }
 
 #[derive(Default)]
