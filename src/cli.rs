@@ -188,10 +188,22 @@ const OPTION_VARIABLES: &[&str] = &[
 
 fn invocation(args: impl IntoIterator<Item = OsString>) -> Result<Invocation, Error> {
     let args: Vec<OsString> = args.into_iter().collect();
+    // `--version` alone, as clap writes it (a test holds the two together),
+    // without building clap's parser: image builds and probes ask it often.
+    if let [_, flag] = &args[..] {
+        if flag == "--version" || flag == "-V" {
+            return Err(Error::Help(version()));
+        }
+    }
     match plain(&args) {
         Some(invocation) => Ok(invocation),
         None => parsed(args),
     }
+}
+
+/// What `--version` prints.
+fn version() -> String {
+    format!("waitfor {}\n", crate::VERSION)
 }
 
 /// The command line as clap reads it.
@@ -353,6 +365,18 @@ mod tests {
                 ..Invocation::default()
             }
         );
+    }
+
+    #[test]
+    fn the_version_is_as_clap_writes_it() {
+        assert_eq!(version(), Cli::command().render_version());
+        for flag in ["--version", "-V"] {
+            let argv = ["waitfor", flag].map(OsString::from);
+            let Err(Error::Help(text)) = parsed(argv.to_vec()) else {
+                panic!("{flag} is no help");
+            };
+            assert_eq!(text, version());
+        }
     }
 
     /// The variables [`plain`] looks for are those clap reads.
