@@ -7,7 +7,9 @@ trial), so a noisy moment of the machine falls on all of them alike, and
 reports medians. Results: bench/results/latest.{md,json} and latency.png.
 
 Measurements (see README "Benchmark"):
- 1. fast path: dependency already listening -> command done (`true`): wall time, peak RSS
+ 1. fast path: dependency already listening -> command done (`true`), as `waitfor HOST:PORT --
+    true`: wall time, and its ratio to `true` alone paired trial by trial; peak RSS; for each
+    waitfor build, the system calls and page faults before exec (scripts/check-fast-path)
  2. detection latency: a port opens at a random moment -> the command's first timestamp
  3. honest deadline: refused and black-holed port, 2 s deadline: elapsed, exit code, command run?
  4. idle cost: CPU time while waiting 10 s on 10 refused targets
@@ -73,6 +75,25 @@ class Waitfor(Tool):
     def argv(self, targets, timeout, command):
         return [self.binary, "-q", "-t", f"{timeout or 0}s", *self.options,
                 *(f"{h}:{p}" for h, p in targets), "--", *command]
+
+
+class Plain(Waitfor):
+    """waitfor as most images run it: TARGETs and a COMMAND, no option (its default deadline)."""
+
+    def argv(self, targets, timeout, command):
+        return [self.binary, *(f"{h}:{p}" for h, p in targets), "--", *command]
+
+
+class Floor(Tool):
+    """bench/floor.c: one connect, then exec; what no waiter can beat."""
+    name = "C: connect, then exec"
+
+    def __init__(self, binary):
+        self.binary = binary
+
+    def argv(self, targets, timeout, command):
+        (host, port), = targets
+        return [self.binary, host, str(port), *command]
 
 
 class WaitForIt(Tool):
@@ -152,21 +173,42 @@ def interleaved(tools, trials):
             yield trial, tool
 
 
-def fast_path(tools, trials, rss_trials=10):
+def fast_path(tools, trials, rss_trials=10, calls=5):
+    """Each trial runs every tool `calls` times, interleaved; a tool's ratio to the command
+    alone is the median over trials of (its median ÷ the command's median in that trial)."""
     port = free_port()
+    bare = next(tool for tool in tools if isinstance(tool, Bare))
     with socket.create_server((LOOPBACK, port), backlog=4096):
         wall = {tool.name: [] for tool in tools}
-        for _, tool in interleaved(tools, trials):
-            elapsed, code, _ = run(tool.argv([(LOOPBACK, port)], 30, ["true"]))
-            assert code == 0, f"{tool.name} exited {code}"
-            wall[tool.name].append(elapsed * 1000)
+        ratios = {tool.name: [] for tool in tools}
+        for _ in range(trials):
+            times = {tool.name: [] for tool in tools}
+            for _, tool in interleaved(tools, calls):
+                elapsed, code, _ = run(tool.argv([(LOOPBACK, port)], 30, ["true"]))
+                assert code == 0, f"{tool.name} exited {code}"
+                times[tool.name].append(elapsed * 1000)
+            for tool in tools:
+                wall[tool.name] += times[tool.name]
+                ratios[tool.name].append(statistics.median(times[tool.name])
+                                         / statistics.median(times[bare.name]))
         rss = {tool.name: [] for tool in tools}
         for _, tool in interleaved(tools, rss_trials):
             rss[tool.name].append(peak_rss_kib(tool.argv([(LOOPBACK, port)], 30, ["true"])))
+    counted = {tool.name: counts(tool.binary) for tool in tools if isinstance(tool, Waitfor)}
     return {tool.name: {"median_ms": statistics.median(wall[tool.name]),
                         "p90_ms": percentile(wall[tool.name], 0.9),
-                        "peak_rss_kib": statistics.median(rss[tool.name])}
+                        "ratio_to_command": statistics.median(ratios[tool.name]),
+                        "peak_rss_kib": statistics.median(rss[tool.name]),
+                        **counted.get(tool.name, {})}
             for tool in tools}
+
+
+def counts(binary):
+    """System calls and minor faults before exec, as CI counts them."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "check-fast-path"
+    report = subprocess.run([str(script), "--report", binary], capture_output=True, text=True,
+                            check=True)
+    return json.loads(report.stdout)
 
 
 def detection_latency(tools, trials):
@@ -413,11 +455,18 @@ def markdown(results, machine):
     for step, where in results.get("remeasured", {}).items():
         lines.append(f"`{step}` measured again {describe(where)}; `bench/run --only {step}`.")
     lines.append("")
-    lines += ["**Fast path** (dependency already listening → `true` done), "
-              f"{results['trials']['fast']} trials each:", "",
-              "| tool | median ms | p90 ms | peak RSS KiB (GNU time %M) |", "| --- | ---: | ---: | ---: |"]
+    lines += ["**Fast path** (dependency already listening → `true` done; waitfor as `waitfor HOST:PORT "
+              f"-- true`), {results['trials']['fast']} trials of 5 calls each; ÷ is the median of "
+              "each trial's ratio to the command alone; system calls and minor faults are "
+              "waitfor's before exec (`scripts/check-fast-path`):", "",
+              "| tool | ÷ command alone | median ms | p90 ms | peak RSS KiB (GNU time %M) "
+              "| system calls | minor faults |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, r in results["fast_path"].items():
-        lines.append(f"| {name} | {r['median_ms']:.2f} | {r['p90_ms']:.2f} | {r['peak_rss_kib']:.0f} |")
+        ratio = f"{r['ratio_to_command']:.2f}×" if "ratio_to_command" in r else "—"
+        calls, faults = r.get("syscalls", "—"), r.get("faults", "—")
+        lines.append(f"| {name} | {ratio} | {r['median_ms']:.2f} | {r['p90_ms']:.2f} | "
+                     f"{r['peak_rss_kib']:.0f} | {calls} | {faults} |")
     lines += ["", "**Detection latency** (port opens at a random moment → the command's first timestamp), "
               f"{results['trials']['latency']} trials each:", "",
               "| tool | median ms | p90 ms | max ms |", "| --- | ---: | ---: | ---: |"]
@@ -470,14 +519,22 @@ def main():
     parser.add_argument("--latency-trials", type=int, default=60)
     parser.add_argument("--baseline", metavar="BINARY",
                         help="an earlier waitfor to measure beside this one in the fast path")
+    parser.add_argument("--reference", metavar="BINARY",
+                        help="the fixed reference build (bench/run: the kept release archive's)")
+    parser.add_argument("--floor", metavar="BINARY", help="bench/floor.c, built static")
     parser.add_argument("--only", nargs="+", metavar="STEP",
                         help="measure only these steps again, keeping the others from latest.json")
     args = parser.parse_args()
 
     waitfor = Waitfor(args.waitfor)
     peers = [WaitForIt(), WaitOn("wait-on", args.peers), WaitPort("wait-port", args.peers)]
-    baseline = [Waitfor(args.baseline, name="waitfor (baseline)")] if args.baseline else []
-    fast_tools = [Bare(), waitfor, *baseline, *peers]
+    builds = [Plain(args.waitfor)]
+    if args.baseline:
+        builds.append(Plain(args.baseline, name="waitfor (baseline)"))
+    if args.reference:
+        builds.append(Plain(args.reference, name="waitfor (reference)"))
+    floor = [Floor(args.floor)] if args.floor else []
+    fast_tools = [Bare(), *builds, *floor, *peers]
     waiting_tools = [waitfor, Waitfor(args.waitfor, "-i", "10ms"), *peers]
     out = Path(args.out)
     results = {"trials": {"fast": args.trials, "latency": args.latency_trials}}

@@ -20,11 +20,14 @@ const QUOTED: (usize, usize) = (80, 30);
 const LINE: (usize, usize) = (240, 60);
 
 /// A duration as people read it: `250ms`, `1.2s`, `30s`, `2m5s`, `3h20m`.
+/// Whole seconds as such only where they are whole to the nanosecond (a
+/// duration given, `30s`): one measured is `1.0s`, whether it took
+/// 1000.3 ms or 1000.9 ms.
 pub fn duration(d: Duration) -> String {
     let millis = d.as_millis();
     match millis {
         0..1_000 => format!("{millis}ms"),
-        1_000..60_000 if millis % 1_000 == 0 => format!("{}s", millis / 1_000),
+        1_000..60_000 if d.subsec_nanos() == 0 => format!("{}s", millis / 1_000),
         1_000..60_000 => format!("{:.1}s", d.as_secs_f64()),
         60_000..3_600_000 => format!("{}m{}s", millis / 60_000, (millis % 60_000) / 1_000),
         _ => format!("{}h{}m", millis / 3_600_000, (millis % 3_600_000) / 60_000),
@@ -174,6 +177,8 @@ mod tests {
         assert_eq!(duration(Duration::from_millis(250)), "250ms");
         assert_eq!(duration(Duration::from_millis(1_234)), "1.2s");
         assert_eq!(duration(Duration::from_secs(30)), "30s");
+        // Measured, a second and a fraction of a millisecond is still measured.
+        assert_eq!(duration(Duration::from_micros(1_000_300)), "1.0s");
         assert_eq!(duration(Duration::from_secs(125)), "2m5s");
         assert_eq!(duration(Duration::from_secs(12_000)), "3h20m");
         assert_eq!(duration(Duration::MAX), "5124095576030431h0m");
