@@ -90,14 +90,19 @@ pub fn masked(text: &str) -> String {
 pub fn outside(text: &str) -> String {
     let holds_short = {
         let kept = KEPT.read().unwrap_or_else(|poison| poison.into_inner());
-        let streams = streams(text);
-        kept.iter()
+        let mut short = kept
+            .iter()
             .filter(|secret| secret.chars.len() < WHOLE_AT_LEAST)
-            .any(|secret| {
+            .peekable();
+        // Most runs keep no short password: the line is not even decoded then.
+        short.peek().is_some() && {
+            let streams = streams(text);
+            short.any(|secret| {
                 streams
                     .iter()
                     .any(|stream| secret.whole_in(stream).is_some())
             })
+        }
     };
     match holds_short {
         true => format!(
