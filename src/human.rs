@@ -62,13 +62,11 @@ pub fn shortened_line(line: &str) -> String {
 /// `text` with its secrets masked (before the cut, so that no part of one
 /// is left at it), then cut to its start and end.
 fn cut(text: &str, (head, tail): (usize, usize)) -> String {
-    let text = secret::masked(text);
-    let length = text.chars().count();
-    if length <= head + tail {
-        return text;
+    if text.chars().count() <= head + tail {
+        return secret::masked(text);
     }
-    let start: String = text.chars().take(head).collect();
-    let end: String = text.chars().skip(length - tail).collect();
+    let start = secret::masked_start(text, head);
+    let end = secret::masked_end(text, tail);
     format!("{start}…{end} ({} bytes in all)", text.len())
 }
 

@@ -4,8 +4,10 @@
 //! request body, and every value `${VAR}` or `VAR_FILE` puts anywhere but in
 //! a TARGET's host and port. Each is kept here ([`keep`]) the moment it is
 //! read, before anything could quote it; from then on every line waitfor
-//! writes, in every format and face, passes through [`masked`] before it is
-//! cut or written (`human`'s shortening, the output queue, the live status).
+//! writes, in every format and face, passes through [`masked`] where it is
+//! written (the output queue, the live status), and what is cut is masked
+//! before the cut ([`masked_start`], [`masked_end`]: `human`'s shortening,
+//! a reply's preview), so that no part of a secret is left at a cut.
 //!
 //! Masking looks for each secret in every form it can take in a line: as it
 //! is, percent-encoded, and escaped as Rust's Debug or JSON escape it (also
@@ -14,7 +16,7 @@
 //! password, or the token of a `Bearer` header). A password shorter than
 //! [`WHOLE_AT_LEAST`] characters cannot be told from ordinary words: what
 //! may quote a server or a command (every reason an attempt gives:
-//! [`outside`]) is then withheld whole wherever it holds one. A header
+//! [`screened`]) is then withheld whole wherever it holds one. A header
 //! value, body or expanded value that short is no credential (`X-Debug: 1`)
 //! and is not kept.
 
@@ -36,80 +38,153 @@ struct Secret {
     runs: HashSet<[char; RUN_AT_LEAST]>,
 }
 
-static KEPT: RwLock<Vec<Secret>> = RwLock::new(Vec::new());
+/// Secrets kept, and what masks text for them.
+#[derive(Default)]
+struct Secrets(Vec<Secret>);
+
+/// The secrets of this process: every line it writes is masked for them.
+static KEPT: RwLock<Secrets> = RwLock::new(Secrets(Vec::new()));
+
+fn kept() -> std::sync::RwLockReadGuard<'static, Secrets> {
+    KEPT.read().unwrap_or_else(|poison| poison.into_inner())
+}
 
 /// Keeps `secret`, a header value, a body or an expanded value, so that no
 /// line waitfor writes shows it from now on; its words (`Bearer TOKEN`:
 /// `TOKEN`) as well. One shorter than [`WHOLE_AT_LEAST`] is no credential.
 pub fn keep(secret: &str) {
-    let words = secret.split_whitespace().filter(|word| *word != secret);
-    for secret in std::iter::once(secret).chain(words) {
-        if secret.chars().count() >= WHOLE_AT_LEAST {
-            keep_password(secret);
-        }
-    }
+    KEPT.write()
+        .unwrap_or_else(|poison| poison.into_inner())
+        .keep(secret);
 }
 
 /// Keeps a password or token, however short.
 pub fn keep_password(password: &str) {
-    let chars: Vec<char> = password.chars().map(fold).collect();
-    if chars.is_empty() {
-        return;
-    }
-    let mut kept = KEPT.write().unwrap_or_else(|poison| poison.into_inner());
-    if kept.iter().any(|known| known.chars == chars) {
-        return;
-    }
-    let runs = chars
-        .windows(RUN_AT_LEAST)
-        .map(|run| run.try_into().expect("a window of RUN_AT_LEAST"))
-        .collect();
-    kept.push(Secret { chars, runs });
+    KEPT.write()
+        .unwrap_or_else(|poison| poison.into_inner())
+        .keep_password(password);
 }
 
 /// `text` with every secret of [`WHOLE_AT_LEAST`] characters or more, and
 /// every run of [`RUN_AT_LEAST`] characters of one, shown as `***`, in
 /// whatever form it takes there.
 pub fn masked(text: &str) -> String {
-    let kept = KEPT.read().unwrap_or_else(|poison| poison.into_inner());
-    if kept.is_empty() {
-        return text.to_owned();
-    }
-    let mut found = Vec::new();
-    for stream in streams(text) {
-        for secret in kept.iter().filter(|s| s.chars.len() >= WHOLE_AT_LEAST) {
-            secret.find_in(&stream, &mut found);
-        }
-    }
-    replaced(text, found)
+    kept().masked(text)
 }
 
-/// What came from outside (a server's words, a command's output) as a line
-/// may quote it: masked, or withheld whole where it holds a secret too short
-/// to mask without masking ordinary words.
-pub fn outside(text: &str) -> String {
-    let holds_short = {
-        let kept = KEPT.read().unwrap_or_else(|poison| poison.into_inner());
-        let mut short = kept
+/// The first `count` characters of `text` as they show once it is masked:
+/// only the start of a long text (and a margin past it) is read, so that
+/// quoting a 64 KiB reply costs no more than quoting its start.
+pub fn masked_start(text: &str, count: usize) -> String {
+    kept().masked_start(text, count)
+}
+
+/// The last `count` characters of `text` as they show once it is masked.
+pub fn masked_end(text: &str, count: usize) -> String {
+    kept().masked_end(text, count)
+}
+
+/// What came from outside (a server's words, a command's output), screened:
+/// withheld whole where it holds a password too short to mask without
+/// masking ordinary words; else as it is (it is masked where it is cut or
+/// written).
+pub fn screened(text: &str) -> String {
+    kept().screened(text)
+}
+
+/// How far past a cut the masker reads, in characters, so that a secret that
+/// crosses the cut is found there too: [`RUN_AT_LEAST`] of a secret's
+/// characters, each written as long as any form makes one (`\\\\u{10ffff}`,
+/// escaped twice, is 12; a UTF-8 character percent-encoded, 12).
+const MARGIN: usize = 16 * RUN_AT_LEAST;
+
+impl Secrets {
+    fn keep(&mut self, secret: &str) {
+        let words = secret.split_whitespace().filter(|word| *word != secret);
+        for secret in std::iter::once(secret).chain(words) {
+            if secret.chars().count() >= WHOLE_AT_LEAST {
+                self.keep_password(secret);
+            }
+        }
+    }
+
+    fn keep_password(&mut self, password: &str) {
+        let chars: Vec<char> = password.chars().map(fold).collect();
+        if chars.is_empty() || self.0.iter().any(|known| known.chars == chars) {
+            return;
+        }
+        let runs = chars
+            .windows(RUN_AT_LEAST)
+            .map(|run| run.try_into().expect("a window of RUN_AT_LEAST"))
+            .collect();
+        self.0.push(Secret { chars, runs });
+    }
+
+    fn masked(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            return text.to_owned();
+        }
+        let mut found = Vec::new();
+        for stream in streams(text) {
+            for secret in self.0.iter().filter(|s| s.chars.len() >= WHOLE_AT_LEAST) {
+                secret.find_in(&stream, &mut found);
+            }
+        }
+        replaced(text, found)
+    }
+
+    fn masked_start(&self, text: &str, count: usize) -> String {
+        let region: String = text.chars().take(count + MARGIN).collect();
+        self.within(text, region).chars().take(count).collect()
+    }
+
+    fn masked_end(&self, text: &str, count: usize) -> String {
+        let length = text.chars().count();
+        let region: String = text
+            .chars()
+            .skip(length.saturating_sub(count + MARGIN))
+            .collect();
+        let masked = self.within(text, region);
+        let masked_length = masked.chars().count();
+        masked
+            .chars()
+            .skip(masked_length.saturating_sub(count))
+            .collect()
+    }
+
+    /// `region` of `text`, masked; `text` masked whole where so much of the
+    /// region was masked away that what is shown would reach into the margin.
+    fn within(&self, text: &str, region: String) -> String {
+        let masked_region = self.masked(&region);
+        let lost = region.chars().count() - masked_region.chars().count();
+        match region.len() < text.len() && lost > MARGIN / 2 {
+            true => self.masked(text),
+            false => masked_region,
+        }
+    }
+
+    fn screened(&self, text: &str) -> String {
+        let mut short = self
+            .0
             .iter()
             .filter(|secret| secret.chars.len() < WHOLE_AT_LEAST)
             .peekable();
         // Most runs keep no short password: the line is not even decoded then.
-        short.peek().is_some() && {
+        let holds_short = short.peek().is_some() && {
             let streams = streams(text);
             short.any(|secret| {
                 streams
                     .iter()
                     .any(|stream| secret.whole_in(stream).is_some())
             })
+        };
+        match holds_short {
+            true => format!(
+                "({} bytes withheld: they hold a secret too short to mask)",
+                text.len()
+            ),
+            false => text.to_owned(),
         }
-    };
-    match holds_short {
-        true => format!(
-            "({} bytes withheld: they hold a secret too short to mask)",
-            text.len()
-        ),
-        false => masked(text),
     }
 }
 
@@ -300,10 +375,16 @@ fn replaced(text: &str, mut found: Vec<Range<usize>>) -> String {
 mod tests {
     use super::*;
 
-    /// The registry is the process's: each test keeps secrets no other test prints.
+    /// Secrets of the test's own: the process's are shared by every test.
+    fn kept(secrets: &[&str]) -> Secrets {
+        let mut kept = Secrets::default();
+        secrets.iter().for_each(|secret| kept.keep(secret));
+        kept
+    }
+
     #[test]
     fn every_form_of_a_secret_is_masked() {
-        keep("Pa'ss\\w0rd-Ke%y/é");
+        let secrets = kept(&["Pa'ss\\w0rd-Ke%y/é"]);
         let secret = "Pa'ss\\w0rd-Ke%y/é";
         let debug: String = secret.escape_debug().collect();
         let json = serde_json::to_string(secret).unwrap();
@@ -317,7 +398,7 @@ mod tests {
             .collect();
         for form in [secret, &debug, &json, &json_of_debug, &percent] {
             let line = format!("the server said: {form} (end)");
-            let shown = masked(&line);
+            let shown = secrets.masked(&line);
             assert!(shown.starts_with("the server said: "), "{shown}");
             assert!(shown.ends_with(" (end)"), "{shown}");
             for part in ["Pa'ss", "w0rd", "Ke%y"] {
@@ -328,34 +409,61 @@ mod tests {
 
     #[test]
     fn runs_of_a_secret_and_its_words_are_masked() {
-        keep("Bearer eyJhbGciOiJIUzI1NiJ9.SignedPart-QmFzZTY0");
+        let secrets = kept(&["Bearer eyJhbGciOiJIUzI1NiJ9.SignedPart-QmFzZTY0"]);
         // The token alone, and a cut that leaves only its start.
         // (The space before it is a run of the header's value too.)
         assert_eq!(
-            masked("echo: eyJhbGciOiJIUzI1NiJ9.SignedPart-QmFzZTY0!"),
+            secrets.masked("echo: eyJhbGciOiJIUzI1NiJ9.SignedPart-QmFzZTY0!"),
             "echo:***!"
         );
-        assert_eq!(masked("got eyJhbGciOiJIU…"), "got***…");
+        assert_eq!(secrets.masked("got eyJhbGciOiJIU…"), "got***…");
         // Five characters of it are ordinary text.
-        assert_eq!(masked("eyJhb"), "eyJhb");
+        assert_eq!(secrets.masked("eyJhb"), "eyJhb");
     }
 
     #[test]
     fn a_longer_secret_is_masked_whole_around_a_shorter_one() {
-        keep("Shrt7");
-        keep("Shrt7.LongerSecretTail");
-        assert_eq!(masked("[Shrt7.LongerSecretTail]"), "[***]");
-        assert_eq!(masked("[Shrt7]"), "[***]");
+        let secrets = kept(&["Shrt7", "Shrt7.LongerSecretTail"]);
+        assert_eq!(secrets.masked("[Shrt7.LongerSecretTail]"), "[***]");
+        assert_eq!(secrets.masked("[Shrt7]"), "[***]");
+    }
+
+    /// Only the start and end of a long text are read; a secret that crosses
+    /// either cut, in any form, leaves nothing of itself on the shown side.
+    #[test]
+    fn a_secret_across_a_cut_is_masked_on_the_shown_side() {
+        let secrets = kept(&["Cut'Across\\Secret-4b1e"]);
+        let debug: String = "Cut'Across\\Secret-4b1e".escape_debug().collect();
+        for form in ["Cut'Across\\Secret-4b1e".to_owned(), debug] {
+            for at in 0..form.chars().count() {
+                let text = format!("{}{form}{}", "x".repeat(100 - at), "y".repeat(5_000));
+                let start = secrets.masked_start(&text, 100);
+                assert!(
+                    !start.contains("Cut'A") && !start.contains("Acro"),
+                    "{start}"
+                );
+                let text = format!("{}{form}{}", "x".repeat(5_000), "y".repeat(at));
+                let end = secrets.masked_end(&text, 30);
+                assert!(!end.contains("4b1e") && !end.contains("Secr"), "{end}");
+            }
+        }
     }
 
     #[test]
     fn a_short_password_withholds_what_came_from_outside() {
-        keep("z7");
-        assert_eq!(outside("z7 is no credential"), "z7 is no credential");
-        keep_password("q9");
-        assert!(outside("ERR bad password q9 given").contains("withheld"));
-        assert_eq!(outside("nothing here"), "nothing here");
+        let mut secrets = kept(&["z7"]);
+        assert_eq!(
+            secrets.screened("z7 is no credential"),
+            "z7 is no credential"
+        );
+        secrets.keep_password("q9");
+        assert!(
+            secrets
+                .screened("ERR bad password q9 given")
+                .contains("withheld")
+        );
+        assert_eq!(secrets.screened("nothing here"), "nothing here");
         // waitfor's own words are not searched for it.
-        assert_eq!(masked("q9 q9"), "q9 q9");
+        assert_eq!(secrets.masked("q9 q9"), "q9 q9");
     }
 }

@@ -73,7 +73,7 @@ impl Failure {
 /// words quote it), or withheld where it holds one too short to mask; then
 /// shortened to one line's length. A reason may quote a server anywhere.
 fn shown(text: &str) -> String {
-    human::shortened_line(&secret::outside(text))
+    human::shortened_line(&secret::screened(text))
 }
 
 impl fmt::Display for Failure {

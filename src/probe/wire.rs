@@ -239,10 +239,13 @@ const PREVIEW: usize = 40;
 /// instead: its secrets masked first (a server may echo what it was sent),
 /// then escaped, then cut.
 pub fn preview(bytes: &[u8]) -> String {
-    let text = secret::outside(&String::from_utf8_lossy(bytes));
-    let text: String = text.escape_debug().collect();
-    match text.chars().count() > PREVIEW {
-        true => format!("\"{}\"...", text.chars().take(PREVIEW).collect::<String>()),
-        false => format!("\"{text}\""),
+    let text = secret::screened(&String::from_utf8_lossy(bytes));
+    // Escaping only lengthens: the first PREVIEW characters shown come from the first PREVIEW.
+    let start: String = secret::masked_start(&text, PREVIEW)
+        .escape_debug()
+        .collect();
+    match text.chars().nth(PREVIEW).is_some() || start.chars().count() > PREVIEW {
+        true => format!("\"{}\"...", start.chars().take(PREVIEW).collect::<String>()),
+        false => format!("\"{start}\""),
     }
 }
