@@ -21,7 +21,6 @@ use crate::pacing::Pacing;
 use crate::probe::{
     Expectations, Header, HttpSettings, JsonExpectation, Pattern, Settings, Tls, method_named,
 };
-use crate::secret;
 use crate::target::Target;
 
 /// Where the native command line takes targets from when none is given.
@@ -341,8 +340,7 @@ fn http_settings(invocation: &Invocation) -> Result<HttpSettings, String> {
             .as_deref()
             .map(expanded)
             .transpose()
-            .map_err(option("--http-body"))?
-            .inspect(|body| secret::keep(body)),
+            .map_err(option("--http-body"))?,
         expectations: Expectations {
             matches: invocation
                 .http_match

@@ -70,9 +70,8 @@ impl Layout {
             + text[start..]
                 .find(['/', '?', '#'])
                 .unwrap_or(text.len() - start);
-        let userinfo_end = text[start..authority_end]
-            .rfind('@')
-            .map_or(start, |at| start + at);
+        // The same user and password that masking and Url::split see.
+        let userinfo_end = userinfo_end(text, start).unwrap_or(start);
         let fragment_from = text[authority_end..]
             .find('#')
             .map_or(text.len(), |at| authority_end + at);

@@ -10,7 +10,9 @@
 //! alone, and is never sent. Redirects are followed only when asked
 //! (`--http-follow`, `#follow`): up to [`MOST_REDIRECTS`] hops, each on a
 //! fresh connection, all within the one attempt's bound; else a 3xx is an
-//! answer like any other.
+//! answer like any other. One request a hop, read with hyper (its header
+//! buffer bounded); the body is read only when it must show something, and
+//! then only its first 64 KiB.
 //!
 //! A redirect is the server's word, so it is followed as curl and browsers
 //! follow one (RFC 9110 §15.4), and never further: only to http or https
@@ -18,9 +20,7 @@
 //! waitfor talk to a local socket), never from https to plain http; 303, and
 //! 301 or 302 after a POST, become a GET without a body; once a hop leaves
 //! the first scheme, host and port, every header the user gave
-//! (`Authorization`, `Cookie`, keys…) and the body stay behind. One request a hop, read with hyper (its header
-//! buffer bounded); the body is read only when it must show something, and
-//! then only its first 64 KiB.
+//! (`Authorization`, `Cookie`, keys…) and the body stay behind.
 
 use std::future::Future;
 use std::ops::RangeInclusive;
@@ -126,7 +126,6 @@ impl HttpSettings {
                 .collect::<Result<_, _>>()?;
         }
         if let Some(body) = last("body") {
-            secret::keep(body);
             settings.body = Some(body.to_owned());
         }
         if let Some(pattern) = last("match") {
@@ -188,6 +187,10 @@ impl FromStr for Header {
 impl Http {
     pub fn from_url(url: &Url, settings: &HttpSettings, tls: &Tls) -> Result<Self, String> {
         let settings = settings.with_keys(&url.keys()?)?;
+        // The body, the option's or the target's own, is a secret as a header's value is.
+        if let Some(body) = &settings.body {
+            secret::keep(body);
+        }
         let first = Hop::from_url(url)?;
         let https = matches!(first.address, Address::Tcp { https: true, .. });
         let tls = match https || settings.follow {
