@@ -216,6 +216,24 @@ fn mariadb_logins_a_database_and_a_table_that_appears() {
         ))
         .never_says("wrong-Secret-8")
         .never_says("maria-Secret-4");
+    // `#table=` with a name an attacker wrote (on this server: a second MariaDB
+    // bootstrapping beside it has failed under qemu's load). `x' OR 1=1 -- `: a
+    // name that, quoted with backslashes, is a condition under
+    // NO_BACKSLASH_ESCAPES; and one that is, quoted by doubling, in the default mode.
+    admin("CREATE TABLE appdb.victim (id INT)");
+    let target = |table: &str| at("app:maria-Secret-4", &format!("appdb#table={table}"));
+    for (mode, name) in [
+        ("NO_BACKSLASH_ESCAPES", "nosuch%27%20OR%201%3D1%20--%20"),
+        ("", "nosuch%5C%27%20OR%201%3D1%20--%20"),
+    ] {
+        admin(&format!("SET GLOBAL sql_mode = '{mode}'"));
+        let injected = run_within(waitfor().args(["-t", "2", &target(name)]), secs(30.0));
+        assert_eq!(injected.code(), 124, "{mode}: {injected:?}");
+        injected.says("does not exist yet");
+        let found = run_within(waitfor().args(["-t", "10", &target("victim")]), secs(30.0));
+        assert_eq!(found.code(), 0, "{mode}: {found:?}");
+    }
+    assert_eq!(admin("SELECT COUNT(*) FROM appdb.victim").trim(), "0");
     // Every session ended with COM_QUIT: no aborted connection in the server's log.
     let log = fs::read_to_string(&server.log).unwrap();
     assert!(!log.contains("Aborted connection"), "{log}");
@@ -267,30 +285,4 @@ fn postgres_table_names_cannot_be_statements() {
     sql(&data, port, "appdb", "SELECT count(*) FROM victim");
     let found = run_within(waitfor().args(["-t", "10", &target("victim")]), secs(30.0));
     assert_eq!(found.code(), 0, "{found:?}");
-}
-
-#[test]
-fn mariadb_table_names_cannot_be_statements() {
-    let dir = TempDir::new("logins-mariadb-injection");
-    let (_server, port, admin) = mariadb(&dir.0);
-    admin(
-        "CREATE DATABASE appdb; CREATE TABLE appdb.victim (id INT); \
-         CREATE USER app@'%' IDENTIFIED BY 'maria-Secret-6'; GRANT ALL ON appdb.* TO app@'%'",
-    );
-    let target =
-        |table: &str| format!("mysql://app:maria-Secret-6@127.0.0.1:{port}/appdb#table={table}");
-    // `x' OR 1=1 -- `: a name that, quoted with backslashes, is a condition under
-    // NO_BACKSLASH_ESCAPES; and one that is, quoted by doubling, in the default mode.
-    for (mode, name) in [
-        ("NO_BACKSLASH_ESCAPES", "nosuch%27%20OR%201%3D1%20--%20"),
-        ("", "nosuch%5C%27%20OR%201%3D1%20--%20"),
-    ] {
-        admin(&format!("SET GLOBAL sql_mode = '{mode}'"));
-        let injected = run_within(waitfor().args(["-t", "2", &target(name)]), secs(30.0));
-        assert_eq!(injected.code(), 124, "{mode}: {injected:?}");
-        injected.says("does not exist yet");
-        let found = run_within(waitfor().args(["-t", "10", &target("victim")]), secs(30.0));
-        assert_eq!(found.code(), 0, "{mode}: {found:?}");
-    }
-    assert_eq!(admin("SELECT COUNT(*) FROM appdb.victim").trim(), "0");
 }
