@@ -6,4 +6,6 @@ fn main() {
     let target = std::env::var("TARGET").expect("cargo sets TARGET for build scripts");
     println!("cargo:rustc-env=WAITFOR_TARGET={target}");
     println!("cargo:rerun-if-changed=build.rs");
+    // The x86_64 musl build links with the fast path's functions in this order (scripts/lld-gcc).
+    println!("cargo:rerun-if-changed=scripts/fast-path.order");
 }

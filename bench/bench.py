@@ -85,11 +85,10 @@ class Plain(Waitfor):
 
 
 class Floor(Tool):
-    """bench/floor.c: one connect, then exec; what no waiter can beat."""
-    name = "C: connect, then exec"
+    """bench/floor.c or floor.rs: one connect, then exec; what no waiter can beat."""
 
-    def __init__(self, binary):
-        self.binary = binary
+    def __init__(self, binary, name):
+        self.binary, self.name = binary, name
 
     def argv(self, targets, timeout, command):
         (host, port), = targets
@@ -521,7 +520,8 @@ def main():
                         help="an earlier waitfor to measure beside this one in the fast path")
     parser.add_argument("--reference", metavar="BINARY",
                         help="the fixed reference build (bench/run: the kept release archive's)")
-    parser.add_argument("--floor", metavar="BINARY", help="bench/floor.c, built static")
+    parser.add_argument("--floor", metavar="BINARY", help="bench/floor.c, built static with musl")
+    parser.add_argument("--floor-rust", metavar="BINARY", help="bench/floor.rs, built static with musl")
     parser.add_argument("--only", nargs="+", metavar="STEP",
                         help="measure only these steps again, keeping the others from latest.json")
     args = parser.parse_args()
@@ -533,7 +533,9 @@ def main():
         builds.append(Plain(args.baseline, name="waitfor (baseline)"))
     if args.reference:
         builds.append(Plain(args.reference, name="waitfor (reference)"))
-    floor = [Floor(args.floor)] if args.floor else []
+    floor = [Floor(binary, name) for binary, name in [(args.floor, "C: connect, then exec"),
+                                                      (args.floor_rust, "Rust std: the same")]
+             if binary]
     fast_tools = [Bare(), *builds, *floor, *peers]
     waiting_tools = [waitfor, Waitfor(args.waitfor, "-i", "10ms"), *peers]
     out = Path(args.out)

@@ -286,8 +286,10 @@ fn plain(args: &[OsString]) -> Option<Invocation> {
         .map(|word| word.to_str().filter(|text| !text.starts_with('-')))
         .map(|target| target.map(str::to_owned))
         .collect::<Option<Vec<_>>>()?;
-    let option_set =
-        std::env::vars_os().any(|(name, _)| OPTION_VARIABLES.iter().any(|option| name == *option));
+    // Asked by name: a copy of the whole environment would cost more.
+    let option_set = OPTION_VARIABLES
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
     if option_set {
         return None;
     }

@@ -3,7 +3,7 @@
 //! exec replaces waitfor with the COMMAND, as if it had been started directly:
 //! same PID, same stdio, same environment. `--init` instead runs it as a child
 //! and stays as a minimal init, as tini does: the signals a process is sent
-//! from outside (`FORWARDED`; not the realtime ones) are forwarded to the
+//! from outside (`SUPERVISED`; not the realtime ones) are forwarded to the
 //! child, every zombie is reaped, and waitfor exits with the child's status. Either way the COMMAND starts with a clean signal state and
 //! none of waitfor's descriptors (every descriptor Rust and tokio open is
 //! close-on-exec, so only the signal state needs undoing here).
@@ -17,10 +17,9 @@ use nix::libc;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{Pid, execvp, getpid};
-use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
 
 use crate::error::Error;
+use crate::signals::Arrivals;
 
 /// Execs `command` (looked up on PATH like a shell does); returns only on failure.
 pub fn exec(command: &[OsString]) -> Error {
@@ -45,12 +44,13 @@ pub fn exec(command: &[OsString]) -> Error {
     cannot_run(name, errno)
 }
 
-/// The signals `--init` passes on to the child. Not the ones that cannot be
-/// caught (KILL, STOP), nor those the kernel sends a process about its own
-/// fault (ILL, FPE, SEGV, BUS, ABRT, TRAP, SYS) or its terminal (TTIN, TTOU),
-/// nor SIGPIPE (a closed stderr of waitfor's is no news for the child), nor
-/// SIGCHLD (it means "reap").
-const FORWARDED: &[Signal] = &[
+/// What `--init` reads, blocked before any thread exists (see `signals.rs`):
+/// SIGCHLD, which means "reap", and the signals it passes on to the child.
+/// Not the ones that cannot be caught (KILL, STOP), nor those the kernel
+/// sends a process about its own fault (ILL, FPE, SEGV, BUS, ABRT, TRAP, SYS)
+/// or its terminal (TTIN, TTOU), nor SIGPIPE (a closed stderr of waitfor's is
+/// no news for the child).
+pub const SUPERVISED: &[Signal] = &[
     Signal::SIGHUP,
     Signal::SIGINT,
     Signal::SIGQUIT,
@@ -68,6 +68,7 @@ const FORWARDED: &[Signal] = &[
     Signal::SIGWINCH,
     Signal::SIGIO,
     Signal::SIGPWR,
+    Signal::SIGCHLD,
 ];
 
 /// `--init`: runs `command` as a child, forwards signals to it and reaps every
@@ -78,18 +79,9 @@ pub async fn supervise(command: &[OsString]) -> Result<i32, Error> {
     if getpid() != Pid::from_raw(1) {
         let _ = nix::sys::prctl::set_child_subreaper(true);
     }
-    // Listen before the child exists, so that neither its exit nor a signal sent
-    // to it in its first moments is missed.
-    let mut exited = signal(SignalKind::child()).map_err(Error::Startup)?;
-    let (forward, mut to_forward) = mpsc::unbounded_channel();
-    for &sig in FORWARDED {
-        let mut arrivals = signal(SignalKind::from_raw(sig as i32)).map_err(Error::Startup)?;
-        let forward = forward.clone();
-        tokio::spawn(async move {
-            while arrivals.recv().await.is_some() && forward.send(sig).is_ok() {}
-        });
-    }
-
+    // Every signal it takes has been blocked since the start (SUPERVISED), so
+    // none sent before the child exists or in its first moments is missed.
+    let mut arrivals = Arrivals::listen(SUPERVISED).map_err(Error::Startup)?;
     let name = command[0].to_string_lossy().into_owned();
     let mut child = std::process::Command::new(&command[0]);
     child.args(&command[1..]);
@@ -109,15 +101,15 @@ pub async fn supervise(command: &[OsString]) -> Result<i32, Error> {
     let child = Pid::from_raw(child.id() as i32);
 
     loop {
-        tokio::select! {
-            _ = exited.recv() => {
+        match arrivals.next().await.map_err(Error::Startup)? {
+            Signal::SIGCHLD => {
                 if let Some(code) = reap(child) {
                     return Ok(code);
                 }
             }
-            Some(sig) = to_forward.recv() => {
-                // The child may be gone already; its exit is handled by reap.
-                let _ = kill(child, sig);
+            // The child may be gone already; its exit is handled by reap.
+            signal => {
+                let _ = kill(child, signal);
             }
         }
     }

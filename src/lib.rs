@@ -7,8 +7,10 @@
 //! main ─┬─ frontend ─┬─ cli ─┬─ options ─┬─ target ─┬─ probe ── url ── human ── secret
 //!       │            └───────┘           └─ pacing  └─ expand ── url, local_file
 //!       │            (wait_for_it, wait_for, compose_wait, dockerize)
-//!       ├─ wait ── output, deadline, shutdown (and options, target, probe)
-//!       └─ exec ── error ── face
+//!       ├─ wait ── output, deadline, shutdown ── signals (and options, target, probe)
+//!       ├─ exec ─┬─ error ── face
+//!       │        └─ signals
+//!       └─ arena (the allocator)
 //! ```
 //!
 //! `secret` is at the bottom: every module that reads a secret keeps it
@@ -18,6 +20,7 @@
 //! Only what `main.rs` uses is public; the rest stays inside the crate,
 //! where unused code is still an error in CI.
 
+pub mod arena;
 pub mod cli;
 mod deadline;
 pub mod error;
@@ -35,6 +38,7 @@ mod pacing;
 mod probe;
 mod secret;
 pub mod shutdown;
+pub mod signals;
 mod target;
 mod url;
 pub mod wait;

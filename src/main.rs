@@ -8,11 +8,17 @@
 
 use std::ffi::OsString;
 
+use waitfor::arena::Arena;
 use waitfor::error::Error;
 use waitfor::face::Face;
 use waitfor::options::{AfterTimeout, Handoff};
 use waitfor::shutdown::Shutdown;
-use waitfor::{exec, frontend, output, wait};
+use waitfor::{exec, frontend, output, signals, wait};
+
+/// Start-up allocations from one block of `.bss` (see `arena.rs`): 256 KiB,
+/// some ten times what the fast path asks for.
+#[global_allocator]
+static ALLOCATOR: Arena<{ 256 * 1024 }> = Arena::new();
 
 fn main() {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -42,7 +48,13 @@ fn main() {
 /// Waits, then hands off; `Ok` carries the exit code (0 without a COMMAND,
 /// the child's with `--init`); an exec that works never returns.
 fn run(face: Face, args: Vec<OsString>) -> Result<i32, Error> {
+    // Blocked before any thread exists, so that every thread inherits the mask,
+    // and before anything can block, so that none is lost (signals.rs).
+    signals::block(Shutdown::SIGNALS).map_err(Error::Startup)?;
     let options = frontend::parse(face, args)?;
+    if options.handoff == Handoff::Supervise {
+        signals::block(exec::SUPERVISED).map_err(Error::Startup)?;
+    }
     let level = output::install(options.log);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

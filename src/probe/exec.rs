@@ -21,7 +21,9 @@
 //! not see waitfor's own `WAITFOR_*` variables, which may hold secrets.
 
 use std::collections::HashSet;
-use std::process::{ExitStatus, Stdio};
+use std::os::fd::OwnedFd;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -29,8 +31,8 @@ use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill, killpg};
 use nix::sys::wait::{WaitPidFlag, waitpid};
 use nix::unistd::{Pid, getpid};
-use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::process::Command;
+use tokio::io::AsyncReadExt;
+use tokio::net::unix::pipe;
 
 use super::body::Pattern;
 use super::outcome::{Failure, Ready};
@@ -72,7 +74,7 @@ impl Drop for Group {
     fn drop(&mut self) {
         // Gone already is fine: the group ended with its last process.
         let _ = killpg(self.0, Signal::SIGKILL);
-        // While it still counts as under way: the command itself is tokio's to reap.
+        // While it still counts as under way: the command itself is its waiter's to reap.
         end_orphans();
         if let Some(pids) = under_way().as_mut() {
             pids.remove(&self.0.as_raw());
@@ -166,8 +168,7 @@ impl Exec {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(true);
+            .process_group(0);
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with(OWN_VARIABLES) {
                 command.env_remove(name);
@@ -187,23 +188,25 @@ impl Exec {
                     human::io_error(&error)
                 ))
             })?;
-            let group = child.id().map(|pid| {
-                under_way.get_or_insert_default().insert(pid as i32);
-                Group(Pid::from_raw(pid as i32))
-            });
-            (child, group)
+            let pid = child.id() as i32;
+            under_way.get_or_insert_default().insert(pid);
+            (child, Group(Pid::from_raw(pid)))
         };
-        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+        let stdout = child.stdout.take().map(OwnedFd::from);
+        let stderr = child.stderr.take().map(OwnedFd::from);
+        // Its exit is waited for on a thread of the blocking pool, which also
+        // reaps it once the group is killed if the attempt ends first.
+        let mut exited = tokio::task::spawn_blocking(move || child.wait());
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let status = {
             let output = async { tokio::join!(kept(stdout, &mut out), kept(stderr, &mut err)) };
             tokio::pin!(output);
             let mut output_ended = false;
             let status = tokio::select! {
-                status = child.wait() => status,
+                status = &mut exited => status,
                 _ = &mut output => {
                     output_ended = true;
-                    child.wait().await
+                    (&mut exited).await
                 }
             };
             if !output_ended {
@@ -211,7 +214,10 @@ impl Exec {
             }
             status
         };
-        let status = status.map_err(|error| Failure::new(human::io_error(&error)))?;
+        let status = status
+            .map_err(std::io::Error::from)
+            .and_then(|waited| waited)
+            .map_err(|error| Failure::new(human::io_error(&error)))?;
         let (out, err) = (String::from_utf8_lossy(&out), String::from_utf8_lossy(&err));
         let last_line = last_line(&err).or_else(|| last_line(&out));
         let text = format!("{out}{err}");
@@ -252,8 +258,8 @@ fn last_line(text: &str) -> Option<&str> {
 /// Reads what is printed on a pipe into `kept` until it closes: the first
 /// [`MOST_READ`] bytes kept, the rest read and dropped; an error ends it as
 /// a close does.
-async fn kept(pipe: Option<impl AsyncRead + Unpin>, kept: &mut Vec<u8>) {
-    let Some(mut pipe) = pipe else {
+async fn kept(pipe: Option<OwnedFd>, kept: &mut Vec<u8>) {
+    let Some(Ok(mut pipe)) = pipe.map(pipe::Receiver::from_owned_fd) else {
         return;
     };
     let mut buffer = [0u8; 4096];

@@ -234,23 +234,25 @@ impl Probe {
         }
     }
 
-    /// One attempt at the target.
+    /// One attempt at the target. Each kind's attempt is boxed: unboxed, this
+    /// future would be as large as the largest of them (some 9 KB, HTTP's), and
+    /// so would every stack frame that polls it, for a TCP target too (issue 21).
     pub async fn check(&self) -> Result<Ready, Failure> {
         match self {
-            Probe::Tcp(probe) => probe.check().await,
-            Probe::Http(probe) => probe.check().await,
-            Probe::Postgres(probe) => probe.check().await,
-            Probe::Mysql(probe) => probe.check().await,
-            Probe::Redis(probe) => probe.check().await,
-            Probe::Amqp(probe) => probe.check().await,
-            Probe::Mqtt(probe) => probe.check().await,
-            Probe::Nats(probe) => probe.check().await,
-            Probe::Unix(probe) => probe.check().await,
-            Probe::File(probe) => probe.check().await,
-            Probe::Memcached(probe) => probe.check().await,
-            Probe::Zookeeper(probe) => probe.check().await,
-            Probe::Grpc(probe) => probe.check().await,
-            Probe::Exec(probe) => probe.check().await,
+            Probe::Tcp(probe) => Box::pin(probe.check()).await,
+            Probe::Http(probe) => Box::pin(probe.check()).await,
+            Probe::Postgres(probe) => Box::pin(probe.check()).await,
+            Probe::Mysql(probe) => Box::pin(probe.check()).await,
+            Probe::Redis(probe) => Box::pin(probe.check()).await,
+            Probe::Amqp(probe) => Box::pin(probe.check()).await,
+            Probe::Mqtt(probe) => Box::pin(probe.check()).await,
+            Probe::Nats(probe) => Box::pin(probe.check()).await,
+            Probe::Unix(probe) => Box::pin(probe.check()).await,
+            Probe::File(probe) => Box::pin(probe.check()).await,
+            Probe::Memcached(probe) => Box::pin(probe.check()).await,
+            Probe::Zookeeper(probe) => Box::pin(probe.check()).await,
+            Probe::Grpc(probe) => Box::pin(probe.check()).await,
+            Probe::Exec(probe) => Box::pin(probe.check()).await,
         }
     }
 }
