@@ -10,9 +10,9 @@ use std::path::Path;
 pub enum Face {
     /// waitfor's own command line (any name not listed below).
     Native,
-    /// vishnubob/wait-for-it: `wait-for-it`, `wait-for-it.sh`.
+    /// vishnubob/wait-for-it: `wait-for-it`, `wait-for-it.sh`, `wait_for_it.sh`.
     WaitForIt,
-    /// eficode/wait-for: `wait-for`.
+    /// eficode/wait-for: `wait-for`, `wait-for.sh`.
     WaitFor,
     /// ufoscout/docker-compose-wait: `wait`, configured by `WAIT_*` only.
     ComposeWait,
@@ -24,8 +24,9 @@ impl Face {
     /// The face `argv0` names; waitfor's own for every other name.
     pub fn invoked_as(argv0: &OsStr) -> Face {
         match Path::new(argv0).file_name().and_then(OsStr::to_str) {
-            Some("wait-for-it" | "wait-for-it.sh") => Face::WaitForIt,
-            Some("wait-for") => Face::WaitFor,
+            // The names the scripts are also saved under (`./wait-for.sh db:27017 -- …`).
+            Some("wait-for-it" | "wait-for-it.sh" | "wait_for_it.sh") => Face::WaitForIt,
+            Some("wait-for" | "wait-for.sh") => Face::WaitFor,
             Some("wait") => Face::ComposeWait,
             Some("dockerize") => Face::Dockerize,
             _ => Face::Native,
@@ -43,6 +44,9 @@ mod tests {
             ("/wait-for-it.sh", Face::WaitForIt),
             ("/usr/local/bin/wait-for-it", Face::WaitForIt),
             ("wait-for", Face::WaitFor),
+            ("./wait-for.sh", Face::WaitFor),
+            ("/app/wait_for_it.sh", Face::WaitForIt),
+            ("wait_for.sh", Face::Native),
             ("./wait", Face::ComposeWait),
             ("/usr/bin/dockerize", Face::Dockerize),
             ("/waitfor", Face::Native),

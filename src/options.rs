@@ -120,6 +120,9 @@ pub struct Timing {
     pub pause_before: Duration,
     /// A pause once the wait is over, before the hand-off.
     pub pause_after: Duration,
+    /// One attempt at each target, none again: the wait ends once each has
+    /// answered (docker-compose-wait's `WAIT_TIMEOUT=0`).
+    pub once: bool,
 }
 
 /// What is waited for: targets that are ready, or (`--reverse`) targets that are not.
@@ -201,6 +204,8 @@ pub struct Invocation {
     pub log: Log,
     pub pause_before: Duration,
     pub pause_after: Duration,
+    /// One attempt at each target, none again.
+    pub once: bool,
     /// Whether no target at all is a usage error (waitfor's own way) or
     /// nothing to wait for (docker-compose-wait's).
     pub targets_required: bool,
@@ -239,6 +244,7 @@ impl Default for Invocation {
             },
             pause_before: Duration::ZERO,
             pause_after: Duration::ZERO,
+            once: false,
             targets_required: true,
             after_timeout: AfterTimeout::Exit,
             voice: Voice::Native,
@@ -300,6 +306,7 @@ impl Options {
                 stable: invocation.stable,
                 pause_before: invocation.pause_before,
                 pause_after: invocation.pause_after,
+                once: invocation.once,
             },
             until: invocation.until,
             direction: invocation.direction,

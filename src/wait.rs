@@ -128,6 +128,8 @@ async fn attempts(
     }
 
     let mut not_ready = progress.len();
+    // With `once`, the targets whose one attempt has not answered yet.
+    let mut unanswered = progress.len();
     let mut ticks = tokio::time::interval_at(started + report.tick_period(), report.tick_period());
     // One timer for the whole wait, not a new one each time round the loop.
     let deadline_passed = deadline.passed();
@@ -166,6 +168,14 @@ async fn attempts(
                         this.settling = None;
                         this.last_failure = Some(failure);
                         report.attempt_failed(this);
+                    }
+                }
+                if options.timing.once {
+                    unanswered -= 1;
+                    if unanswered == 0 {
+                        // Every target has had its one attempt: not ready is as after a timeout.
+                        report.timed_out(progress, started.elapsed());
+                        return Err(Error::NotReady { not_ready, total: progress.len() });
                     }
                 }
             }
@@ -216,6 +226,11 @@ async fn retry(
             }
         };
         let pause = match &outcome {
+            // With `once`, whatever the attempt said is its last word.
+            _ if timing.once => {
+                let _ = attempts.send(Attempt { index, outcome });
+                return;
+            }
             Outcome::Done(_) => {
                 let _ = attempts.send(Attempt { index, outcome });
                 return;

@@ -130,6 +130,7 @@ fn wait_for_it_side_by_side_with_the_real_script() {
     let (open_host, open_port) = open.split_once(':').unwrap();
     let host_flag: &'static str = Box::leak(format!("--host={open_host}").into_boxed_str());
     let port_flag: &'static str = Box::leak(format!("--port={open_port}").into_boxed_str());
+    let open_spaced: &'static str = Box::leak(format!("{open} ").into_boxed_str());
     let echo = ["sh", "-c", "echo ran; exit 3"];
     let with = |target: &'static str, more: &[&'static str]| -> Vec<&'static str> {
         let mut args = vec![target];
@@ -152,6 +153,8 @@ fn wait_for_it_side_by_side_with_the_real_script() {
         vec![open, "-x"],
         vec!["-q", "-x"],
         vec![":5432"],
+        // From a variable or a YAML block: bash's word splitting drops the white space.
+        vec![open_spaced, "--", "echo", "spaced"],
     ];
     let scenarios: Vec<Scenario> = scenarios
         .iter()
@@ -179,6 +182,20 @@ fn wait_for_it_takes_its_defaults_from_waitforit_variables() {
     );
     assert_eq!((run.code(), run.stdout.as_str()), (0, "ran\n"), "{run:?}");
     run.says(&format!("wait-for-it.sh: waiting 7 seconds for {open}\n"));
+    // A value with a newline after it, as a YAML block leaves it, works as in the script.
+    let spaced = run_within(
+        ours.command()
+            .env("WAITFORIT_HOST", host)
+            .env("WAITFORIT_PORT", format!("{port}\n"))
+            .args(["-t", "7", "--", "echo", "ran"]),
+        secs(30.0),
+    );
+    assert_eq!(
+        (spaced.code(), spaced.stdout.as_str()),
+        (0, "ran\n"),
+        "{spaced:?}"
+    );
+    spaced.says(&format!("wait-for-it.sh: waiting 7 seconds for {open}\n"));
     let closed = closed();
     let (host, port) = closed.split_once(':').unwrap();
     let strict = run_within(
@@ -198,6 +215,19 @@ fn wait_for_it_takes_its_defaults_from_waitforit_variables() {
         ),
         (124, "", "")
     );
+}
+
+/// Saved as `wait_for_it.sh`, it is wait-for-it: its lines, its codes.
+#[test]
+fn wait_for_it_answers_to_the_name_it_is_saved_under() {
+    let ours = waitfor_as("wait_for_it.sh");
+    let closed = closed();
+    let run = run_within(ours.command().args([&closed, "-s", "-t", "1"]), secs(30.0));
+    assert_eq!(run.code(), 124, "{run:?}");
+    run.says(&format!("wait_for_it.sh: waiting 1 seconds for {closed}\n"))
+        .says(&format!(
+            "wait_for_it.sh: timeout occurred after waiting 1 seconds for {closed}\n"
+        ));
 }
 
 #[test]
@@ -271,6 +301,14 @@ fn wait_for_as_eficode_wrote_it() {
     );
     let version = run(&["-v"]);
     assert_eq!((version.code(), version.stdout.as_str()), (0, "2.2.4\n"));
+    // Saved as `wait-for.sh` (eficode's tutorial: `./wait-for.sh db:27017 -- …`) it is the same script.
+    let saved = waitfor_as("wait-for.sh");
+    let timed_out = run_within(saved.command().args([&closed, "-t", "1"]), secs(30.0));
+    assert_eq!(
+        (timed_out.code(), timed_out.stderr.as_str()),
+        (1, "Operation timed out\n"),
+        "{timed_out:?}"
+    );
     for (args, code, first_line) in [
         (
             &[][..],
@@ -393,6 +431,34 @@ fn compose_wait_times_out_warns_and_has_nothing_to_wait_for() {
         .says("[DEBUG wait]  - Timeout before failure: 1 seconds \n")
         .says(&format!("[INFO  wait] Host [{hosts}] not yet available...\n"))
         .says("[ERROR wait] Timeout! After 1 seconds some hosts are still not reachable\n");
+    // WAIT_TIMEOUT=0: one attempt, then it gives up at once (in 0.01 s,
+    // measured with 2.12.1), not after WAIT_HOST_CONNECT_TIMEOUT's 5 s.
+    let at_once = run_within(
+        ours.command()
+            .env("WAIT_HOSTS", &hosts)
+            .env("WAIT_TIMEOUT", "0"),
+        secs(30.0),
+    );
+    assert_eq!(at_once.code(), 1, "{at_once:?}");
+    assert!(at_once.elapsed < secs(2.5), "{at_once:?}");
+    at_once
+        .says(&format!(
+            "[INFO  wait] Host [{hosts}] not yet available...\n"
+        ))
+        .says("[ERROR wait] Timeout! After 0 seconds some hosts are still not reachable\n");
+    let (open, _listener) = open_listener();
+    let once_ready = run_within(
+        ours.command()
+            .env("WAIT_HOSTS", &open)
+            .env("WAIT_TIMEOUT", "0")
+            .env("WAIT_COMMAND", "echo ran"),
+        secs(30.0),
+    );
+    assert_eq!(
+        (once_ready.code(), once_ready.stdout.as_str()),
+        (0, "ran\n"),
+        "{once_ready:?}"
+    );
     let path = run_within(
         ours.command()
             .env("WAIT_PATHS", "/nonexistent/waitfor")
@@ -405,6 +471,30 @@ fn compose_wait_times_out_warns_and_has_nothing_to_wait_for() {
         path.stderr,
         "[ERROR wait] Timeout! After [1] seconds some paths are still not reachable\n"
     );
+    // A list written with a space, or a comma too many: refused in words
+    // about what was written, never about a tcp:// it was turned into.
+    for (list, says) in [
+        (
+            "db:5432 redis:6379",
+            "wait: WAIT_HOSTS: \"db:5432 redis:6379\" holds white space",
+        ),
+        (
+            "db:5432,",
+            "wait: WAIT_HOSTS: an empty entry (a comma too many?)",
+        ),
+        (
+            "db:abc",
+            "wait: invalid target \"db:abc\": port \"abc\" is not a number",
+        ),
+        (
+            "redis://cache:6379",
+            "wait: WAIT_HOSTS: \"redis://cache:6379\": entries are host:port",
+        ),
+    ] {
+        let refused = run_within(ours.command().env("WAIT_HOSTS", list), secs(10.0));
+        assert_eq!(refused.code(), 1, "{refused:?}");
+        refused.says(says).never_says("tcp://");
+    }
     let nothing = run_within(ours.command().env("WAIT_COMMAND", "echo ran"), secs(10.0));
     assert_eq!(
         (nothing.code(), nothing.stdout.as_str()),
@@ -495,6 +585,7 @@ fn dockerize_waits_for_each_kind_and_supervises_the_command() {
     let run = run_within(
         ours.command()
             .args(["-wait", &format!("tcp://{open}")])
+            .args(["-wait", &format!("tcp4://{open}")])
             .args(["--wait", &format!("http://127.0.0.1:{port}/")])
             .arg(format!("-wait=file://{}", file.display()))
             .args(["-wait-list", &format!("unix://{}", socket.display())])
@@ -510,6 +601,9 @@ fn dockerize_waits_for_each_kind_and_supervises_the_command() {
     assert_eq!(run.code(), 3, "the child's exit code: {run:?}");
     run.says(&format!("Waiting for: tcp://{open}\n"))
         .says(&format!("Connected to tcp://{open}\n"))
+        // As written, as dockerize prints it: not made tcp://.
+        .says(&format!("Waiting for: tcp4://{open}\n"))
+        .says(&format!("Connected to tcp4://{open}\n"))
         .says(&format!("Received 200 from http://127.0.0.1:{port}/\n"))
         .says(&format!(
             "File file://{} had been generated\n",

@@ -9,7 +9,8 @@
 //! `WAIT_HOSTS_TIMEOUT`, `WAIT_BEFORE_HOSTS`, `WAIT_AFTER_HOSTS` still count,
 //! with a warning, and the new names win. A number it cannot read means the
 //! default, as it does, and a warning says so. Nothing to wait for is ready
-//! at once; a timeout exits 1.
+//! at once; a timeout exits 1; `WAIT_TIMEOUT=0` is one attempt at each
+//! target, then it gives up, as it does.
 
 use std::path::Path;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use tracing::level_filters::LevelFilter;
 
 use super::args::Environment;
 use crate::error::Error;
+use crate::human;
 use crate::options::{ComposeWait, Invocation, Log, LogFormat, Options, Verbosity, Voice};
 
 /// Its only failure code; waitfor also uses it for settings it refuses.
@@ -73,7 +75,7 @@ pub fn parse(env: Environment) -> Result<Options, Error> {
     let paths = entries(&env("WAIT_PATHS").unwrap_or_default());
     let mut targets = Vec::new();
     for host in &hosts {
-        targets.push(format!("tcp://{}", host.trim()));
+        targets.push(host_target(host).map_err(refused)?);
     }
     for path in &paths {
         targets.push(file_target(path.trim()).map_err(refused)?);
@@ -85,11 +87,13 @@ pub fn parse(env: Environment) -> Result<Options, Error> {
     let invocation = Invocation {
         targets,
         command: command.into_iter().map(Into::into).collect(),
-        // It gives up at the first failure past the timeout: 0 is one attempt's time.
+        // It gives up at the first failure past the timeout: with 0, after
+        // one attempt at each target, which the deadline leaves its time.
         timeout: Duration::from_secs(match timeout {
             0 => connect_timeout,
             seconds => seconds,
         }),
+        once: timeout == 0,
         // 0 would be a busy loop.
         interval: match interval {
             0 => Invocation::default().interval,
@@ -131,6 +135,31 @@ fn entries(list: &str) -> Vec<String> {
         "" => Vec::new(),
         list => list.split(',').map(str::to_owned).collect(),
     }
+}
+
+/// A `WAIT_HOSTS` entry as the TCP target it names: `host:port`, which is
+/// one to waitfor too, so that a refusal quotes it as written. What it
+/// cannot be is refused here, in words about the list.
+fn host_target(entry: &str) -> Result<String, String> {
+    let written = entry.trim();
+    let shown = human::quoted(written);
+    if written.is_empty() {
+        return Err("WAIT_HOSTS: an empty entry (a comma too many?): \
+             entries are host:port, separated by commas"
+            .to_owned());
+    }
+    if written.contains(|c: char| c.is_ascii_whitespace()) {
+        return Err(format!(
+            "WAIT_HOSTS: \"{shown}\" holds white space: entries are separated by commas, \
+             as db:5432,redis:6379"
+        ));
+    }
+    if written.contains("://") {
+        return Err(format!(
+            "WAIT_HOSTS: \"{shown}\": entries are host:port, with no scheme (it only connects)"
+        ));
+    }
+    Ok(written.to_owned())
 }
 
 /// A path, relative to where waitfor runs or absolute, as a `file://` target.
@@ -241,10 +270,19 @@ mod tests {
         ])
         .unwrap();
         let targets: Vec<String> = options.targets.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            targets,
-            ["tcp://db:5432", "tcp://[::1]:6379", "file:///tmp/ready"]
-        );
+        // host:port is a TCP target to waitfor too, named as written.
+        assert_eq!(targets, ["db:5432", "[::1]:6379", "file:///tmp/ready"]);
+        for (hosts, refused) in [
+            (
+                "db:5432 redis:6379",
+                "\"db:5432 redis:6379\" holds white space",
+            ),
+            ("db:1,,db:2", "an empty entry"),
+            ("http://web/", "\"http://web/\": entries are host:port"),
+        ] {
+            let text = parsed(&[("WAIT_HOSTS", hosts)]).err().unwrap().to_string();
+            assert!(text.contains(refused) && !text.contains("tcp://"), "{text}");
+        }
         assert_eq!(settings(&options).hosts, ["db:5432", " [::1]:6379"]);
         assert_eq!(options.command.unwrap(), ["app", "--name", "a b"]);
     }

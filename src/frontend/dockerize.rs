@@ -1,5 +1,6 @@
-//! `dockerize`: jwilder/dockerize's `-wait` family, with the additions of
-//! the powerman fork.
+//! `dockerize`: jwilder/dockerize's `-wait` family, its lines and exit
+//! codes, with the powerman fork's `amqp://` and `mysql://` waits (not that
+//! fork's exit code 123 on a timeout, nor its `-exit-code`).
 //!
 //! Go flag syntax (`-x` or `--x`, `-x=v` or `-x v`, flags before the
 //! COMMAND, `--` ends them): `-wait URL` (repeatable; tcp, tcp4, tcp6, unix,

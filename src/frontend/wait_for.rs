@@ -1,4 +1,4 @@
-//! `wait-for`: eficode/wait-for 2.2.4.
+//! `wait-for`, `wait-for.sh`: eficode/wait-for 2.2.4.
 //!
 //! `host:port` or an `http(s)://` URL, `-t N`/`-tN`/`--timeout=N` (15; 0 for
 //! none), `-q` (also combined: `-qt1`), `-v`, `--help`, `-- COMMAND`. It

@@ -1,10 +1,12 @@
-//! `wait-for-it`, `wait-for-it.sh`: vishnubob/wait-for-it.
+//! `wait-for-it`, `wait-for-it.sh`, `wait_for_it.sh`: vishnubob/wait-for-it.
 //!
 //! `host:port` (or `-h HOST -p PORT`), `-t SECONDS` (15; 0 for none), `-s`,
 //! `-q`, `-- COMMAND`; the `WAITFORIT_*` variables are its defaults, as the
 //! script reads them from the environment. One TCP target, the last given,
 //! probed about once a second. Without `--strict` the COMMAND runs even
-//! after a timeout. Usage errors and `--help` exit 1; a timeout 124.
+//! after a timeout. Usage errors and `--help` exit 1; a timeout 124. White
+//! space around `host:port`, the port and the timeout is dropped, as bash's
+//! word splitting drops it where the script uses them.
 
 use std::ffi::OsString;
 use std::time::Duration;
@@ -40,8 +42,12 @@ pub fn parse(name: &str, args: Vec<OsString>, env: Environment) -> Result<Option
         let value = words.get(i + 1).map(String::as_str).unwrap_or_default();
         match word {
             _ if word.contains(':') => {
-                // `${1//:/ }`, split into words: `a:b:c` gives a and b.
-                let mut parts = word.split(':').filter(|part| !part.is_empty());
+                // `(${1//:/ })`: colons made spaces, then split into words, so
+                // `a:b:c` gives a and b, and `db:5432 ` (from a variable or a
+                // YAML block) db and 5432.
+                let mut parts = word
+                    .split(|c: char| c == ':' || c.is_ascii_whitespace())
+                    .filter(|part| !part.is_empty());
                 host = parts.next().unwrap_or_default().to_owned();
                 port = parts.next().unwrap_or_default().to_owned();
             }
@@ -75,6 +81,10 @@ pub fn parse(name: &str, args: Vec<OsString>, env: Environment) -> Result<Option
         }
         i += 1;
     }
+    // It uses both unquoted, in /dev/tcp/$HOST/$PORT and $((TIMEOUT)): white
+    // space around them is split off there.
+    let port = port.trim_ascii();
+    let timeout = timeout.trim_ascii();
     if host.is_empty() || port.is_empty() {
         say(
             quiet,
@@ -82,7 +92,7 @@ pub fn parse(name: &str, args: Vec<OsString>, env: Environment) -> Result<Option
         );
         return Err(usage(name, said));
     }
-    let timeout = match timeout.as_str() {
+    let timeout = match timeout {
         "" => DEFAULT_TIMEOUT,
         given => given,
     };
@@ -96,7 +106,7 @@ pub fn parse(name: &str, args: Vec<OsString>, env: Environment) -> Result<Option
     };
     let host_port = format!("{host}:{port}");
     let invocation = Invocation {
-        targets: vec![tcp_target(&host, &port)],
+        targets: vec![tcp_target(&host, port)],
         command,
         timeout: Duration::from_secs(seconds),
         interval: Duration::from_secs(1),
@@ -192,6 +202,11 @@ mod tests {
         // The last target given wins.
         let options = parsed(&["a:1", "b:2"], &[]).unwrap();
         assert_eq!(voice(&options).0, "b:2");
+        // White space around the port and timeout is split off, as bash does.
+        let options = parsed(&[" db:5432\n", "-t", "3 "], &[]).unwrap();
+        assert_eq!(voice(&options), ("db:5432".into(), 3, false, false));
+        let options = parsed(&["-h", "db", "-p", "1\r\n"], &[("WAITFORIT_TIMEOUT", " 4")]).unwrap();
+        assert_eq!(voice(&options), ("db:1".into(), 4, false, false));
     }
 
     #[test]

@@ -342,6 +342,14 @@ struct Dockerize {
 }
 
 impl Dockerize {
+    /// A target as its `-wait` URL was written (`tcp4://db:5432` stays so).
+    fn written(&self, progress: &Progress) -> String {
+        match self.waits.get(progress.index) {
+            Some(wait) => wait.clone(),
+            None => progress.target.to_string(),
+        }
+    }
+
     fn say(&self, text: &str) {
         let now = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let (date, time) = now
@@ -359,7 +367,7 @@ impl Report for Dockerize {
 
     fn started(&mut self, targets: &[Progress], _: Option<Duration>) {
         for progress in targets {
-            self.say(&format!("Waiting for: {}", progress.target));
+            self.say(&format!("Waiting for: {}", self.written(progress)));
         }
     }
 
@@ -367,7 +375,7 @@ impl Report for Dockerize {
         let Some(failure) = &progress.last_failure else {
             return;
         };
-        let target = progress.target.to_string();
+        let target = self.written(progress);
         let interval = go_duration(self.retry_interval);
         let scheme = target.split_once("://").map(|(scheme, _)| scheme);
         match (scheme, failure.http_status) {
@@ -386,7 +394,7 @@ impl Report for Dockerize {
     }
 
     fn ready(&mut self, progress: &Progress) {
-        let target = progress.target.to_string();
+        let target = self.written(progress);
         let status = progress
             .ready
             .as_ref()

@@ -395,10 +395,16 @@ pub fn free_listener() -> TcpListener {
     }
 }
 
-/// A free port on 127.0.0.1 that is listened on from now until the listener is dropped.
+/// A free port on 127.0.0.1 that is listened on from now until the listener
+/// is dropped: bound once, with no gap in which another process could take it.
 pub fn open_port() -> (u16, Background) {
-    let port = free_port();
-    (port, listen_after(([127, 0, 0, 1], port), Duration::ZERO))
+    let listener = free_listener();
+    let port = listener.local_addr().unwrap().port();
+    let open = Background::spawn(move |stop| {
+        let _listener = listener;
+        while !stop.pause(Duration::from_secs(1)) {}
+    });
+    (port, open)
 }
 
 /// A listener that opens on `address` after `delay` and stays open until dropped.
