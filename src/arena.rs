@@ -14,7 +14,9 @@
 //! When it is full, every further allocation goes to the system's malloc,
 //! so a wait that runs for hours holds at most the arena's size more than it
 //! would without it. Lock-free: the one moving part is the offset of the
-//! arena's first free byte, moved by compare-and-swap.
+//! arena's first free byte, moved by compare-and-swap (acquire and release,
+//! so that what one thread wrote to a block it freed is written before
+//! another thread is handed the same bytes).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
@@ -60,7 +62,7 @@ impl<const SIZE: usize> Arena<SIZE> {
         if layout.align() > PAGE {
             return None;
         }
-        let mut top = self.top.load(Ordering::Relaxed);
+        let mut top = self.top.load(Ordering::Acquire);
         loop {
             let start = (self.base() + top).checked_next_multiple_of(layout.align())? - self.base();
             let end = start
@@ -68,7 +70,7 @@ impl<const SIZE: usize> Arena<SIZE> {
                 .filter(|&end| end <= SIZE)?;
             match self
                 .top
-                .compare_exchange_weak(top, end, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange_weak(top, end, Ordering::AcqRel, Ordering::Acquire)
             {
                 // SAFETY: start + size <= SIZE, inside the arena.
                 Ok(_) => return Some(unsafe { self.bytes.get().cast::<u8>().add(start) }),
@@ -87,8 +89,8 @@ impl<const SIZE: usize> Arena<SIZE> {
                 .compare_exchange(
                     offset + from,
                     offset + to,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
                 )
                 .is_ok()
     }

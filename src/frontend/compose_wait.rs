@@ -21,6 +21,7 @@ use super::args::Environment;
 use crate::error::Error;
 use crate::human;
 use crate::options::{ComposeWait, Invocation, Log, LogFormat, Options, Verbosity, Voice};
+use crate::url;
 
 /// Its only failure code; waitfor also uses it for settings it refuses.
 const FAILURE_EXIT: i32 = 1;
@@ -142,7 +143,8 @@ fn entries(list: &str) -> Vec<String> {
 /// cannot be is refused here, in words about the list.
 fn host_target(entry: &str) -> Result<String, String> {
     let written = entry.trim();
-    let shown = human::quoted(written);
+    // An entry with a scheme may carry a password (`redis://:pw@db:6379`): masked as a URL's.
+    let shown = human::quoted(&url::masked(written));
     if written.is_empty() {
         return Err("WAIT_HOSTS: an empty entry (a comma too many?): \
              entries are host:port, separated by commas"
