@@ -128,8 +128,6 @@ async fn attempts(
     }
 
     let mut not_ready = progress.len();
-    // With `once`, the targets whose one attempt has not answered yet.
-    let mut unanswered = progress.len();
     let mut ticks = tokio::time::interval_at(started + report.tick_period(), report.tick_period());
     // One timer for the whole wait, not a new one each time round the loop.
     let deadline_passed = deadline.passed();
@@ -170,13 +168,10 @@ async fn attempts(
                         report.attempt_failed(this);
                     }
                 }
-                if options.timing.once {
-                    unanswered -= 1;
-                    if unanswered == 0 {
-                        // Every target has had its one attempt: not ready is as after a timeout.
-                        report.timed_out(progress, started.elapsed());
-                        return Err(Error::NotReady { not_ready, total: progress.len() });
-                    }
+                if options.timing.once && progress.iter().all(|target| target.attempts > 0) {
+                    // Every target has had its one attempt: not ready is as after a timeout.
+                    report.timed_out(progress, started.elapsed());
+                    return Err(Error::NotReady { not_ready, total: progress.len() });
                 }
             }
             _ = ticks.tick() => report.tick(progress, started.elapsed()),
@@ -225,18 +220,14 @@ async fn retry(
                 Outcome::NotYet(failure)
             }
         };
+        // Ready is the last word; with `once`, so is whatever the attempt said.
+        if timing.once || matches!(outcome, Outcome::Done(_)) {
+            let _ = attempts.send(Attempt { index, outcome });
+            return;
+        }
         let pause = match &outcome {
-            // With `once`, whatever the attempt said is its last word.
-            _ if timing.once => {
-                let _ = attempts.send(Attempt { index, outcome });
-                return;
-            }
-            Outcome::Done(_) => {
-                let _ = attempts.send(Attempt { index, outcome });
-                return;
-            }
-            Outcome::Settling(_) => timing.pacing.interval,
             Outcome::NotYet(_) => timing.pacing.after_failures(failures),
+            _ => timing.pacing.interval,
         };
         if attempts.send(Attempt { index, outcome }).is_err() {
             return;
