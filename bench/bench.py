@@ -16,9 +16,12 @@ Measurements (see README "Benchmark"):
  5. PID 1: SIGTERM to the waiting tool as PID 1 of a PID namespace: time to exit, status
  6. scale (waitfor): 1,000 and 10,000 targets opening over 2 s under ulimit -n 1024
  7. footprint: bytes on disk
+ 8. health checks: `waitfor --check` beside what a HEALTHCHECK runs instead (curl -f,
+    wget --spider, pg_isready, redis-cli ping), each against the same ready real server
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -26,6 +29,7 @@ import platform
 import random
 import resource
 import shlex
+import shutil
 import socket
 import statistics
 import subprocess
@@ -427,6 +431,81 @@ def footprint(binary, bin_dir):
             "wait-port": {"bytes": node_bytes + package("wait-port"), "what": "node + its package"}}
 
 
+@contextlib.contextmanager
+def health_servers(binary):
+    """nginx (`/health` answers 200), PostgreSQL and Redis on loopback, ready: their ports."""
+    with tempfile.TemporaryDirectory() as work:
+        work = Path(work)
+        work.chmod(0o755)  # for the postgres user
+        http, pg, redis = free_port(), free_port(), free_port()
+        (work / "logs").mkdir()
+        (work / "nginx.conf").write_text(
+            f"daemon off; worker_processes 1; pid {work}/nginx.pid; error_log stderr;"
+            f"events {{ worker_connections 64; }} http {{ access_log off;"
+            f" client_body_temp_path {work}/body; proxy_temp_path {work}/proxy;"
+            f" fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;"
+            f" server {{ listen {LOOPBACK}:{http}; location /health {{ return 200 ok; }} }} }}")
+        data = work / "pg"
+        data.mkdir()
+        shutil.chown(data, "postgres", "postgres")
+        pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+        subprocess.run([*as_postgres, pg_bin / "initdb", "-A", "trust", "-U", "postgres", "--no-sync",
+                        "-D", data], check=True, capture_output=True)
+        quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        servers = [
+            subprocess.Popen(["nginx", "-p", work, "-c", work / "nginx.conf", "-e", "stderr"], **quiet),
+            subprocess.Popen([*as_postgres, pg_bin / "postgres", "-D", data, "-p", str(pg), "-k", data,
+                              "-c", f"listen_addresses={LOOPBACK}", "-c", "fsync=off"], **quiet),
+            subprocess.Popen(["redis-server", "--bind", LOOPBACK, "--port", str(redis), "--save", "",
+                              "--appendonly", "no", "--dir", work], **quiet),
+        ]
+        try:
+            subprocess.run([binary, "-q", "-t", "60", f"http://{LOOPBACK}:{http}/health",
+                            f"postgres://postgres@{LOOPBACK}:{pg}/postgres", f"redis://{LOOPBACK}:{redis}"],
+                           check=True)
+            yield http, pg, redis
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait()
+
+
+def health_checks(binary, trials=20, calls=5):
+    """`waitfor --check` and the command a HEALTHCHECK would run instead, against the same ready
+    server, interleaved with `true` as the fast path is: each one's median ms, its ratio to
+    `true` (median of each trial's ratio) and peak RSS."""
+    with health_servers(binary) as (http, pg, redis):
+        url = f"http://{LOOPBACK}:{http}/health"
+        commands = {
+            "true": ["true"],
+            "waitfor --check http://…/health": [binary, "--check", url],
+            "curl -fsS -o /dev/null http://…/health": ["curl", "-fsS", "-o", "/dev/null", url],
+            "wget -q --spider http://…/health": ["wget", "-q", "--spider", url],
+            "waitfor --check postgres://…": [binary, "--check", f"postgres://postgres@{LOOPBACK}:{pg}/postgres"],
+            "pg_isready -h … -p …": ["pg_isready", "-q", "-h", LOOPBACK, "-p", str(pg)],
+            "waitfor --check redis://…": [binary, "--check", f"redis://{LOOPBACK}:{redis}"],
+            "redis-cli -h … -p … ping": ["redis-cli", "-h", LOOPBACK, "-p", str(redis), "ping"],
+            f"waitfor --check {LOOPBACK}:PORT": [binary, "--check", f"{LOOPBACK}:{redis}"],
+        }
+        wall = {name: [] for name in commands}
+        ratios = {name: [] for name in commands}
+        for _ in range(trials):
+            times = {name: [] for name in commands}
+            for _, name in interleaved(commands, calls):
+                elapsed, code, _ = run(commands[name])
+                assert code == 0, f"{name} exited {code}"
+                times[name].append(elapsed * 1000)
+            for name in commands:
+                wall[name] += times[name]
+                ratios[name].append(statistics.median(times[name]) / statistics.median(times["true"]))
+        rss = {name: statistics.median(peak_rss_kib(argv) for _ in range(5))
+               for name, argv in commands.items()}
+    return {name: {"median_ms": statistics.median(wall[name]), "p90_ms": percentile(wall[name], 0.9),
+                   "ratio_to_true": statistics.median(ratios[name]), "peak_rss_kib": rss[name]}
+            for name in commands}
+
+
 def plot(latency, path):
     import matplotlib
     matplotlib.use("Agg")
@@ -503,6 +582,14 @@ def markdown(results, machine):
     for count, r in results["scale"].items():
         lines.append(f"| {count} | {r['last_open_to_command_ms']:.1f} | {r['peak_rss_kib']} | "
                      f"{r['most_descriptors']} | {r['emfile_errors']} | {r['exit_code']} |")
+    if "health_checks" in results:
+        lines += ["", "**Health checks** (one check of a ready real server, as a HEALTHCHECK runs it; "
+                  "÷ is the median of each trial's ratio to `true`):", "",
+                  "| command | ÷ `true` | median ms | p90 ms | peak RSS KiB |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        for name, r in results["health_checks"].items():
+            lines.append(f"| `{name}` | {r['ratio_to_true']:.2f}× | {r['median_ms']:.2f} | "
+                         f"{r['p90_ms']:.2f} | {r['peak_rss_kib']:.0f} |")
     lines += ["", "**Footprint**:", "", "| tool | bytes | what |", "| --- | ---: | --- |"]
     for name, r in results["footprint"].items():
         lines.append(f"| {name} | {r['bytes']:,} | {r['what']} |")
@@ -553,6 +640,7 @@ def main():
         ("backoff", lambda: backoff(args.waitfor)),
         ("scale", lambda: scale(args.waitfor, [1000, 10000])),
         ("footprint", lambda: footprint(args.waitfor, args.peers)),
+        ("health_checks", lambda: health_checks(args.waitfor)),
     ]
     for key, measure in steps:
         if args.only and key not in args.only:

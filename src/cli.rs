@@ -13,7 +13,7 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use crate::error::Error;
 use crate::human;
 use crate::options::{
-    Direction, Handoff, Invocation, Log, LogFormat, Options, TARGETS_ENV, Until, Verbosity,
+    Direction, Handoff, Invocation, Log, LogFormat, Options, Purpose, TARGETS_ENV, Until, Verbosity,
 };
 use crate::probe;
 use crate::url;
@@ -34,6 +34,11 @@ struct Cli {
     /// Program to exec once every target is ready (after `--`)
     #[arg(value_name = "COMMAND", last = true)]
     command: Vec<OsString>,
+
+    /// Make one attempt at each target and exit 0 if ready, 1 if not: a health check (no COMMAND)
+    // No variable: one set for an image would turn its waiting entrypoint into a check too.
+    #[arg(long)]
+    check: bool,
 
     /// Overall deadline; 0 waits forever
     #[arg(short, long, env = "WAITFOR_TIMEOUT", value_name = "D", default_value = "30s", value_parser = human::parse_duration)]
@@ -221,6 +226,10 @@ fn parsed(args: Vec<OsString>) -> Result<Invocation, Error> {
         false => cli.targets,
     };
     Ok(Invocation {
+        purpose: match cli.check {
+            true => Purpose::Check,
+            false => Purpose::Wait,
+        },
         targets,
         command: cli.command,
         timeout: cli.timeout,
@@ -267,13 +276,17 @@ fn parsed(args: Vec<OsString>) -> Result<Invocation, Error> {
     })
 }
 
-/// A command line of TARGETs alone, perhaps with `-- COMMAND…` after them,
-/// and no option variable set: the defaults and what it names, which is
-/// what clap makes of it (a test compares the two), without the cost of
-/// building clap's parser on every container start. `None` for anything
-/// else (an option, no target, text that is not UTF-8): clap reads it.
+/// A command line of TARGETs alone, perhaps after `--check` or with
+/// `-- COMMAND…` after them, and no option variable set: the defaults and
+/// what it names, which is what clap makes of it (a test compares the two),
+/// without the cost of building clap's parser on every container start or
+/// health check. `None` for anything else (another option, no target, text
+/// that is not UTF-8): clap reads it.
 fn plain(args: &[OsString]) -> Option<Invocation> {
-    let words = args.get(1..)?;
+    let (purpose, words) = match args.get(1..)? {
+        [first, rest @ ..] if first == "--check" => (Purpose::Check, rest),
+        words => (Purpose::Wait, words),
+    };
     let (targets, command) = match words.iter().position(|word| word == "--") {
         Some(at) => (&words[..at], &words[at + 1..]),
         None => (words, &[][..]),
@@ -294,6 +307,7 @@ fn plain(args: &[OsString]) -> Option<Invocation> {
         return None;
     }
     Some(Invocation {
+        purpose,
         targets,
         command: command.to_vec(),
         ..Invocation::default()
@@ -330,7 +344,8 @@ http). Files (VAR_FILE, --ca-cert, --client-*) are read only when regular, and b
 Durations: 250ms, 30s, 1m30s, or a bare number of seconds.
 
 Exit codes: 0 ready (no COMMAND), 2 bad usage, 124 deadline passed, 126 COMMAND not
-executable, 127 COMMAND not found, 128+N ended by signal N; after exec, the COMMAND's own.",
+executable, 127 COMMAND not found, 128+N ended by signal N; after exec, the COMMAND's own.
+With --check: 0 ready, 1 not (a line for each target that is not says why), 2 bad usage.",
     );
     text
 }
@@ -399,11 +414,15 @@ mod tests {
         /// A plain command line means to clap what it means without clap.
         #[test]
         fn a_plain_command_line_is_what_clap_reads(
+            check in any::<bool>(),
             targets in prop::collection::vec("[a-z0-9.:/@%?#\\[\\]_=+ -]{0,24}", 1..4),
             command in prop::option::of(prop::collection::vec(any::<String>(), 0..3)),
         ) {
             prop_assume!(targets.iter().all(|target| !target.starts_with('-')));
             let mut argv = vec![OsString::from("waitfor")];
+            if check {
+                argv.push("--check".into());
+            }
             argv.extend(targets.iter().map(OsString::from));
             if let Some(command) = &command {
                 argv.push("--".into());
@@ -443,6 +462,7 @@ mod tests {
                 "--backoff",
                 "--stable",
                 "--reverse",
+                "--check",
                 "exec:true",
                 "--init",
                 "--",

@@ -21,6 +21,8 @@ pub enum Error {
     Incumbent { text: String, code: i32 },
     /// The deadline passed first; the report has already named what blocked.
     NotReady { not_ready: usize, total: usize },
+    /// `--check` made its one attempt at each target: these were not ready.
+    Unhealthy { not_ready: usize, total: usize },
     /// A signal ended the wait.
     Interrupted(Signal),
     /// The COMMAND does not exist anywhere on PATH.
@@ -43,6 +45,8 @@ impl Error {
             Error::NotReady { .. } if matches!(face, Face::Native | Face::WaitForIt) => 124,
             // wait-for, docker-compose-wait and dockerize all exit 1 on a timeout.
             Error::NotReady { .. } => 1,
+            // An answer, not a failure to run: Docker reads 1 as unhealthy and reserves 2.
+            Error::Unhealthy { .. } => 1,
             Error::CommandNotExecutable(..) => 126,
             Error::CommandNotFound(_) => 127,
             // The shell convention for "ended by signal N"; docker reports 143 for SIGTERM.
@@ -59,6 +63,9 @@ impl fmt::Display for Error {
             Error::Incumbent { text, .. } => f.write_str(text.trim_end()),
             Error::NotReady { not_ready, total } => {
                 write!(f, "timed out: {not_ready} of {total} targets not ready")
+            }
+            Error::Unhealthy { not_ready, total } => {
+                write!(f, "{not_ready} of {total} targets not ready")
             }
             Error::Interrupted(signal) => write!(f, "interrupted by {signal} while waiting"),
             Error::CommandNotFound(command) => write!(f, "{command}: command not found"),

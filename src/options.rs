@@ -28,6 +28,7 @@ pub const TARGETS_ENV: &str = "WAITFOR_TARGETS";
 
 pub struct Options {
     pub targets: Vec<Target>,
+    pub purpose: Purpose,
     pub timing: Timing,
     pub until: Until,
     pub direction: Direction,
@@ -37,6 +38,16 @@ pub struct Options {
     pub handoff: Handoff,
     pub after_timeout: AfterTimeout,
     pub voice: Voice,
+}
+
+/// What a run is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Wait until the targets are ready, then hand off to the COMMAND (or exit 0).
+    Wait,
+    /// `--check`: one attempt at each target, answered by the exit code
+    /// alone (a Docker `HEALTHCHECK`, a Kubernetes exec probe).
+    Check,
 }
 
 /// What a deadline that passes means for the COMMAND.
@@ -168,6 +179,7 @@ pub enum Verbosity {
 /// incumbent says and leaves the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {
+    pub purpose: Purpose,
     /// The TARGETs as written.
     pub targets: Vec<String>,
     /// The program and its arguments; empty for none.
@@ -216,6 +228,7 @@ pub struct Invocation {
 impl Default for Invocation {
     fn default() -> Self {
         Invocation {
+            purpose: Purpose::Wait,
             targets: Vec::new(),
             command: Vec::new(),
             timeout: Duration::from_secs(30),
@@ -268,6 +281,9 @@ impl Options {
                 return Err(Error::Usage(format!("{name} must be more than 0")));
             }
         }
+        if invocation.purpose == Purpose::Check {
+            check_alone(&invocation)?;
+        }
         if !invocation.backoff.is_zero() && invocation.backoff < invocation.interval {
             return Err(Error::Usage(format!(
                 "--backoff {} is less than --interval {}: it is the longest pause, the first is the interval",
@@ -296,6 +312,7 @@ impl Options {
             .map_err(|invalid| Error::Usage(invalid.to_string()))?;
         Ok(Options {
             targets,
+            purpose: invocation.purpose,
             timing: Timing {
                 timeout: Some(invocation.timeout).filter(|timeout| !timeout.is_zero()),
                 pacing: Pacing {
@@ -306,7 +323,7 @@ impl Options {
                 stable: invocation.stable,
                 pause_before: invocation.pause_before,
                 pause_after: invocation.pause_after,
-                once: invocation.once,
+                once: invocation.once || invocation.purpose == Purpose::Check,
             },
             until: invocation.until,
             direction: invocation.direction,
@@ -364,6 +381,22 @@ fn http_settings(invocation: &Invocation) -> Result<HttpSettings, String> {
         },
         follow: invocation.http_follow,
     })
+}
+
+/// What `--check` cannot be given: a COMMAND (its answer is the exit code),
+/// and `--stable` (which needs more than the one attempt it makes).
+fn check_alone(invocation: &Invocation) -> Result<(), Error> {
+    if !invocation.command.is_empty() {
+        return Err(Error::Usage(
+            "--check runs no COMMAND: its answer is its exit code (0 ready, 1 not)".into(),
+        ));
+    }
+    if !invocation.stable.is_zero() {
+        return Err(Error::Usage(
+            "--stable needs more than one attempt; --check makes one".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `--client-cert` and `--client-key`: both or neither.

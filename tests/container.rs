@@ -443,6 +443,140 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
     );
 }
 
+/// A scratch image of busybox's httpd serving `/www` on `port`, with waitfor
+/// at `/waitfor` as its `HEALTHCHECK` of `/health` (every second, unhealthy
+/// after one failure).
+fn health_checked_image(tag: &str, port: u16) -> TempDir {
+    let context = TempDir::new(&format!("health-image-{port}"));
+    copy_executable(&static_binary(), &context.0.join("waitfor"));
+    copy_executable(Path::new("/bin/busybox"), &context.0.join("busybox"));
+    fs::create_dir_all(context.0.join("www")).unwrap();
+    fs::write(context.0.join("www/health"), "ok\n").unwrap();
+    fs::write(
+        context.0.join("Dockerfile"),
+        format!(
+            "FROM scratch\nCOPY busybox /bin/busybox\nCOPY waitfor /waitfor\nCOPY www /www\n\
+             HEALTHCHECK --interval=1s --timeout=5s --retries=1 \
+             CMD [\"/waitfor\", \"--check\", \"http://127.0.0.1:{port}/health\"]\n\
+             ENTRYPOINT [\"/bin/busybox\", \"httpd\", \"-f\", \"-p\", \"127.0.0.1:{port}\", \"-h\", \"/www\"]\n"
+        ),
+    )
+    .unwrap();
+    docker_build(tag, &context.0, &context.0.join("Dockerfile"), &[]);
+    context
+}
+
+/// What `docker inspect -f FORMAT` says of a container.
+fn inspect(name: &str, format: &str) -> String {
+    run_ok(Command::new(DOCKER).args(["inspect", "-f", format, name]))
+        .trim()
+        .to_owned()
+}
+
+/// Polls the container's health until it is `status` (within 60 s).
+fn until_health(name: &str, status: &str) {
+    let started = Instant::now();
+    loop {
+        let health = inspect(name, "{{.State.Health.Status}}");
+        if health == status {
+            return;
+        }
+        assert!(
+            started.elapsed() < secs(60.0),
+            "still {health}, not {status}: {}",
+            inspect(name, "{{json .State.Health}}")
+        );
+        std::thread::sleep(secs(0.2));
+    }
+}
+
+/// `HEALTHCHECK CMD ["/waitfor", "--check", URL]` in a scratch image: the
+/// container turns healthy, then unhealthy once its endpoint fails, with
+/// waitfor's line saying why in `docker inspect`'s health log.
+#[test]
+fn a_scratch_image_health_check_turns_healthy_then_unhealthy() {
+    let id = std::process::id();
+    let image = format!("waitfor-test-health:{id}");
+    let _images = Images(vec![image.clone()]);
+    let port = free_port();
+    let _context = health_checked_image(&image, port);
+    let name = format!("waitfor-test-health-{id}");
+    let _container = Container(name.clone());
+    run_ok(Command::new(DOCKER).args(["run", "-d", "--name", &name, "--network", "host", &image]));
+    until_health(&name, "healthy");
+    run_ok(Command::new(DOCKER).args(["exec", &name, "/bin/busybox", "rm", "/www/health"]));
+    until_health(&name, "unhealthy");
+    let log = inspect(&name, "{{json .State.Health.Log}}");
+    assert!(
+        log.contains(&format!(
+            "http://127.0.0.1:{port}/health is not ready: answered HTTP 404"
+        )) && log.contains("\"ExitCode\":1"),
+        "{log}"
+    );
+}
+
+/// A compose service whose health check is waitfor, and another that
+/// `depends_on` it with `condition: service_healthy`: docker-compose starts
+/// the second only once the first's endpoint answers (it appears 2 s late).
+#[test]
+fn compose_waits_for_a_service_healthy_by_waitfor() {
+    let id = std::process::id();
+    let image = format!("waitfor-test-compose-health:{id}");
+    let _images = Images(vec![image.clone()]);
+    let port = free_port();
+    let context = health_checked_image(&image, port);
+    let health = format!("http://127.0.0.1:{port}/health");
+    let file = context.0.join("compose.yml");
+    fs::write(
+        &file,
+        format!(
+            "version: \"2.4\"
+services:
+  web:
+    image: {image}
+    network_mode: host
+    entrypoint: [\"/bin/busybox\", \"sh\", \"-c\"]
+    command: [\"mv /www/health /health; (sleep 2; mv /health /www/health) & exec /bin/busybox httpd -f -p 127.0.0.1:{port} -h /www\"]
+    healthcheck:
+      test: [\"CMD\", \"/waitfor\", \"--check\", \"{health}\"]
+      interval: 1s
+      timeout: 5s
+      retries: 30
+  app:
+    image: {image}
+    network_mode: host
+    entrypoint: [\"/bin/busybox\", \"wget\", \"-q\", \"-O\", \"-\", \"{health}\"]
+    depends_on:
+      web:
+        condition: service_healthy
+"
+        ),
+    )
+    .unwrap();
+    let project = format!("waitfor-test-{id}");
+    let compose = |args: &[&str]| {
+        let mut command = Command::new("docker-compose");
+        command.args(["-p", &project, "-f"]).arg(&file).args(args);
+        command
+    };
+    struct Down(Command);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            let _ = self.0.output();
+        }
+    }
+    let _down = Down(compose(&["down", "-t", "1"]));
+    let up = run_within(
+        compose(&["up", "--exit-code-from", "app", "app"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+        secs(120.0),
+    );
+    assert_eq!(up.code(), 0, "the app ran before /health answered? {up:?}");
+    assert!(up.stdout.contains("ok"), "{up:?}");
+}
+
 #[test]
 fn the_compose_example_is_valid() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/docker-compose.example.yml");
