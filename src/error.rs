@@ -9,6 +9,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 
 use crate::face::Face;
+use crate::probe::Stage;
 
 #[derive(Debug)]
 pub enum Error {
@@ -21,8 +22,13 @@ pub enum Error {
     Incumbent { text: String, code: i32 },
     /// The deadline passed first; the report has already named what blocked.
     NotReady { not_ready: usize, total: usize },
-    /// `--check` made its one attempt at each target: these were not ready.
-    Unhealthy { not_ready: usize, total: usize },
+    /// `--check` made its one attempt at each target: these were not ready;
+    /// `stage` is how far the first of them got.
+    Unhealthy {
+        not_ready: usize,
+        total: usize,
+        stage: Stage,
+    },
     /// A signal ended the wait.
     Interrupted(Signal),
     /// The COMMAND does not exist anywhere on PATH.
@@ -45,6 +51,12 @@ impl Error {
             Error::NotReady { .. } if matches!(face, Face::Native | Face::WaitForIt) => 124,
             // wait-for, docker-compose-wait and dockerize all exit 1 on a timeout.
             Error::NotReady { .. } => 1,
+            // grpc_health_probe's own: 2 no connection, 3 the call failed, 4 not SERVING.
+            Error::Unhealthy { stage, .. } if face == Face::GrpcHealthProbe => match stage {
+                Stage::Connect | Stage::Unanswered => 2,
+                Stage::Exchange => 3,
+                Stage::Answered(_) => 4,
+            },
             // An answer, not a failure to run: Docker reads 1 as unhealthy and reserves 2.
             Error::Unhealthy { .. } => 1,
             Error::CommandNotExecutable(..) => 126,
@@ -64,7 +76,9 @@ impl fmt::Display for Error {
             Error::NotReady { not_ready, total } => {
                 write!(f, "timed out: {not_ready} of {total} targets not ready")
             }
-            Error::Unhealthy { not_ready, total } => {
+            Error::Unhealthy {
+                not_ready, total, ..
+            } => {
                 write!(f, "{not_ready} of {total} targets not ready")
             }
             Error::Interrupted(signal) => write!(f, "interrupted by {signal} while waiting"),

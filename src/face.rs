@@ -18,6 +18,8 @@ pub enum Face {
     ComposeWait,
     /// jwilder/dockerize's `-wait` family: `dockerize`.
     Dockerize,
+    /// grpc-ecosystem/grpc-health-probe: `grpc_health_probe`, one check.
+    GrpcHealthProbe,
 }
 
 impl Face {
@@ -29,6 +31,7 @@ impl Face {
             Some("wait-for" | "wait-for.sh") => Face::WaitFor,
             Some("wait") => Face::ComposeWait,
             Some("dockerize") => Face::Dockerize,
+            Some("grpc_health_probe") => Face::GrpcHealthProbe,
             _ => Face::Native,
         }
     }
@@ -49,6 +52,7 @@ mod tests {
             ("wait_for.sh", Face::Native),
             ("./wait", Face::ComposeWait),
             ("/usr/bin/dockerize", Face::Dockerize),
+            ("/bin/grpc_health_probe", Face::GrpcHealthProbe),
             ("/waitfor", Face::Native),
             ("wait-for-it.bash", Face::Native),
             ("", Face::Native),

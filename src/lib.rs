@@ -6,9 +6,9 @@
 //! ```text
 //! main ─┬─ frontend ─┬─ cli ─┬─ options ─┬─ target ─┬─ probe ── url ── human ── secret
 //!       │            └───────┘           └─ pacing  └─ expand ── url, local_file
-//!       │            (wait_for_it, wait_for, compose_wait, dockerize)
+//!       │            (wait_for_it, wait_for, compose_wait, dockerize, grpc_health_probe)
 //!       ├─ wait ── output, deadline, shutdown ── signals (and options, target, probe)
-//!       ├─ exec ─┬─ error ── face
+//!       ├─ exec ─┬─ error ── face, probe (how far a failed check got)
 //!       │        └─ signals
 //!       └─ arena (the allocator)
 //! ```

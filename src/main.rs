@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use waitfor::arena::Arena;
 use waitfor::error::Error;
 use waitfor::face::Face;
-use waitfor::options::{AfterTimeout, Handoff, Purpose};
+use waitfor::options::{AfterTimeout, Handoff};
 use waitfor::shutdown::Shutdown;
 use waitfor::{exec, frontend, output, signals, wait};
 
@@ -67,13 +67,6 @@ fn run(face: Face, args: Vec<OsString>) -> Result<i32, Error> {
         let mut shutdown = Shutdown::listen().map_err(Error::Startup)?;
         wait::until_ready(&options, report.as_mut(), &mut shutdown).await
     });
-    let waited = match (waited, options.purpose) {
-        // Every target had its one attempt: the answer, not a timeout.
-        (Err(Error::NotReady { not_ready, total }), Purpose::Check) => {
-            Err(Error::Unhealthy { not_ready, total })
-        }
-        (waited, _) => waited,
-    };
     // What the wait said is on stderr before the COMMAND writes there.
     output::flush();
     let ended = match (waited, &options.command, options.after_timeout) {

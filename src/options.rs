@@ -79,6 +79,8 @@ pub enum Voice {
     WaitFor,
     /// `[INFO  wait] …` lines, one target at a time, as docker-compose-wait.
     ComposeWait(ComposeWait),
+    /// Go `log` lines on stderr, `status: SERVING` among them, as grpc_health_probe.
+    GrpcHealthProbe(GrpcHealthProbe),
     /// Go `log` lines, as jwilder/dockerize.
     Dockerize {
         /// The `-wait` URLs as given, which the timeout line lists.
@@ -86,6 +88,17 @@ pub enum Voice {
         timeout: Duration,
         retry_interval: Duration,
     },
+}
+
+/// What grpc_health_probe's lines say, beside the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrpcHealthProbe {
+    /// `-addr` as given, which its connection errors quote.
+    pub addr: String,
+    /// `-connect-timeout`, which its timeout line names.
+    pub connect_timeout: Duration,
+    /// With `-v`: the options as it lists them, said first.
+    pub verbose: Option<Vec<String>>,
 }
 
 /// What docker-compose-wait's lines say, beside the targets themselves.

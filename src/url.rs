@@ -100,7 +100,15 @@ impl Layout {
 /// The fragment keys whose values a label shows as written: what a target
 /// checks, never what it sends. Every other key's value (`header`, `body`,
 /// and any key misspelt) is shown as `***`.
-const SHOWN_KEYS: &[&str] = &["status", "method", "match", "json", "follow", "table"];
+const SHOWN_KEYS: &[&str] = &[
+    "status",
+    "method",
+    "match",
+    "json",
+    "follow",
+    "table",
+    "servername",
+];
 
 /// `text` with the password of its `user:password@` shown as `***` (a NATS
 /// token, `nats://token@host`, and a Redis password written alone,
@@ -328,6 +336,19 @@ impl<'a> Url<'a> {
     }
 }
 
+/// `text` with every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`)
+/// percent-encoded: safe in a path or a fragment key's value.
+pub fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
 pub fn percent_decoded(text: &str) -> Result<String, String> {
     let bytes = text.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
@@ -402,7 +423,11 @@ impl fmt::Display for Host {
 }
 
 impl Host {
-    fn parse(host: &str) -> Result<Self, String> {
+    /// A host as a URL's authority writes it, less an IPv6 address's brackets.
+    pub fn parse(host: &str) -> Result<Self, String> {
+        if let Ok(address) = Ipv6Addr::from_str(host) {
+            return Ok(Host::Ip(IpAddr::V6(address)));
+        }
         if host.is_empty() {
             return Err("the host is empty".into());
         }

@@ -17,9 +17,9 @@ use tokio::time::Instant;
 use crate::deadline::{AttemptBound, Deadline};
 use crate::error::Error;
 use crate::human;
-use crate::options::{Direction, Options, Timing, Until};
+use crate::options::{Direction, Options, Purpose, Timing, Until};
 use crate::output::{Pause, Progress, Report};
-use crate::probe::{self, Failure, Ready};
+use crate::probe::{self, Failure, Ready, Stage};
 use crate::shutdown::Shutdown;
 use crate::target::Target;
 
@@ -142,7 +142,7 @@ async fn attempts(
             }
             () = &mut deadline_passed => {
                 report.timed_out(progress, started.elapsed());
-                return Err(Error::NotReady { not_ready, total: progress.len() });
+                return Err(ended_not_ready(options.purpose, progress));
             }
             Some(Attempt { index, outcome }) = attempts.recv() => {
                 let this = &mut progress[index];
@@ -171,11 +171,29 @@ async fn attempts(
                 if options.timing.once && progress.iter().all(|target| target.attempts > 0) {
                     // Every target has had its one attempt: not ready is as after a timeout.
                     report.timed_out(progress, started.elapsed());
-                    return Err(Error::NotReady { not_ready, total: progress.len() });
+                    return Err(ended_not_ready(options.purpose, progress));
                 }
             }
             _ = ticks.tick() => report.tick(progress, started.elapsed()),
         }
+    }
+}
+
+/// How a wait with targets not ready ends: a timeout, or a check's answer
+/// (with how far the first target not ready got, for the faces that say).
+fn ended_not_ready(purpose: Purpose, progress: &[Progress]) -> Error {
+    let waiting: Vec<&Progress> = progress.iter().filter(|p| p.ready.is_none()).collect();
+    let (not_ready, total) = (waiting.len(), progress.len());
+    match purpose {
+        Purpose::Wait => Error::NotReady { not_ready, total },
+        Purpose::Check => Error::Unhealthy {
+            not_ready,
+            total,
+            stage: waiting
+                .first()
+                .and_then(|target| target.last_failure.as_ref())
+                .map_or(Stage::Unanswered, |failure| failure.stage.clone()),
+        },
     }
 }
 
@@ -201,7 +219,8 @@ async fn retry(
                 Err(Failure::new(format!(
                     "no answer within {}",
                     human::duration(bound.within)
-                )))
+                ))
+                .at(Stage::Unanswered))
             })
         };
         let outcome = match wanted(checked, direction) {

@@ -114,3 +114,137 @@ fn a_check_of_a_silent_port_ends_at_the_connect_timeout() {
     run.says("is not ready: no answer within 500ms");
     assert!(run.elapsed < secs(5.0), "{run:?}");
 }
+
+/// Invoked as `grpc_health_probe`, against Python's grpcio with the standard
+/// health service: its flags, its lines on stderr and its exit codes (0
+/// SERVING, 1 bad flags, 2 no connection, 3 the call failed, 4 not SERVING),
+/// its metadata and user agent as the server's log shows them, never in
+/// waitfor's own lines; over TLS, the server name checked is the one given.
+#[test]
+fn grpc_health_probe_answers_in_its_lines_and_exit_codes() {
+    let d = TempDir::new("grpc-health-probe");
+    let (port, bare, tls, closed) = (free_port(), free_port(), free_port(), free_port());
+    let statuses = d.0.join("statuses");
+    std::fs::write(&statuses, "=SERVING\nshop.Cart=NOT_SERVING\n").unwrap();
+    let certs = certificates(&d.0);
+    let files = [&certs.cert, &certs.key, &certs.ca].map(|f| f.display().to_string());
+    let server = start_grpc(
+        &d.0,
+        "grpc",
+        port,
+        &["--statuses", &statuses.display().to_string()],
+    );
+    let _bare = start_grpc(&d.0, "grpc-bare", bare, &["--no-health"]);
+    let _tls = start_grpc(
+        &d.0,
+        "grpcs",
+        tls,
+        &["--cert", &files[0], "--key", &files[1]],
+    );
+    until_up(&[
+        format!("grpc://127.0.0.1:{port}"),
+        format!("127.0.0.1:{bare}"),
+        format!("127.0.0.1:{tls}"),
+    ]);
+    let probe = waitfor_as("grpc_health_probe");
+    let token = "Bearer gRPC-t0ken-n0t-for-logs";
+    let (_dropped_listener, dropped) = {
+        let (port, listener) = open_port();
+        (listener, port)
+    };
+    let _drop = DroppedPort::new(dropped);
+    let addr = |port: u16| format!("-addr=127.0.0.1:{port}");
+    for (args, code, says) in [
+        (
+            vec![format!("-addr=:{port}")],
+            0,
+            "status: SERVING\n".to_owned(),
+        ),
+        (
+            vec![addr(port), "-service=shop.Cart".into()],
+            4,
+            "service unhealthy (responded with \"NOT_SERVING\")\n".into(),
+        ),
+        (
+            vec![addr(port), "-service".into(), "shop.Gone".into()],
+            3,
+            "error: health rpc failed: ".into(),
+        ),
+        (vec![addr(bare)], 3, "error: health rpc failed: ".into()),
+        (
+            vec![addr(closed)],
+            2,
+            format!(
+                "error: failed to connect service at \"127.0.0.1:{closed}\": connection refused\n"
+            ),
+        ),
+        (
+            vec![
+                addr(dropped),
+                "-connect-timeout=300ms".into(),
+                "-rpc-timeout=200ms".into(),
+            ],
+            2,
+            format!("timeout: failed to connect service \"127.0.0.1:{dropped}\" within 300ms\n"),
+        ),
+        (
+            vec!["-service=x".into()],
+            1,
+            "error: -addr not specified\n".into(),
+        ),
+        (
+            vec![addr(port), "-tls-no-verify".into()],
+            1,
+            "error: specified -tls-no-verify without specifying -tls\n".into(),
+        ),
+        (
+            vec![
+                addr(tls),
+                "-tls".into(),
+                format!("-tls-ca-cert={}", files[2]),
+                "-tls-server-name=localhost".into(),
+            ],
+            0,
+            "status: SERVING\n".into(),
+        ),
+        (
+            vec![
+                addr(tls),
+                "-tls".into(),
+                format!("-tls-ca-cert={}", files[2]),
+                "-tls-server-name=cart.shop.svc".into(),
+            ],
+            2,
+            "error: failed to connect service at".into(),
+        ),
+        (
+            vec![
+                addr(port),
+                "-v".into(),
+                "-rpc-header".into(),
+                format!("authorization: {token}"),
+                "-user-agent=kubelet-probe".into(),
+            ],
+            0,
+            "parsed options:\n".into(),
+        ),
+    ] {
+        let run = run_within(probe.command().args(&args), secs(30.0));
+        assert_eq!(run.code(), code, "{args:?}: {run:?}");
+        run.says(&says).never_says("gRPC-t0ken");
+        if code == 0 {
+            assert!(
+                run.stderr.ends_with("status: SERVING\n"),
+                "{args:?}: {run:?}"
+            );
+        }
+    }
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(
+        log.lines()
+            .any(|line| line.contains("call /grpc.health.v1.Health/Check")
+                && line.contains(&format!("authorization={token}"))
+                && line.contains("user-agent=kubelet-probe")),
+        "the metadata never reached the server: {log}"
+    );
+}

@@ -346,6 +346,18 @@ fn the_scratch_image_waits_execs_and_stops_at_once() {
         run.says(says);
     }
 
+    // grpc_health_probe where images install it: -version answers on stdout.
+    let run = docker(Command::new(DOCKER).args([
+        "run",
+        "--rm",
+        "--entrypoint",
+        "/bin/grpc_health_probe",
+        &image,
+        "-version",
+    ]));
+    assert_eq!(run.code(), 0, "{run:?}");
+    assert!(run.stdout.contains("as grpc_health_probe"), "{run:?}");
+
     // COPY --from the image into an app image whose ENTRYPOINT is waitfor ... -- app.
     let app = TempDir::new("app-image");
     copy_executable(Path::new("/bin/busybox"), &app.0.join("busybox"));

@@ -5,7 +5,9 @@ The test sets the health statuses through a file it rewrites, one
 `SERVICE=STATUS` a line (an empty SERVICE is the whole server), which this
 server reads every 50 ms. With --no-health it serves no service at all, so
 every call is UNIMPLEMENTED. With --cert and --key it serves TLS, and with
---client-ca it requires a client certificate signed by that CA.
+--client-ca it requires a client certificate signed by that CA. Each call
+is written to its log (stdout): the method and every metadata entry, as an
+application's logging interceptor would write them.
 """
 
 import argparse
@@ -21,6 +23,15 @@ def read(path):
         return file.read()
 
 
+class Logged(grpc.ServerInterceptor):
+    """Writes each call's method and metadata to stdout."""
+
+    def intercept_service(self, continuation, details):
+        metadata = " ".join(f"{key}={value}" for key, value in details.invocation_metadata)
+        print(f"call {details.method} {metadata}", flush=True)
+        return continuation(details)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -31,7 +42,7 @@ def main():
     parser.add_argument("--client-ca")
     args = parser.parse_args()
 
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), interceptors=[Logged()])
     servicer = health.HealthServicer()
     if not args.no_health:
         health_pb2_grpc.add_HealthServicer_to_server(servicer, server)

@@ -2,9 +2,9 @@
 //! codes, with the powerman fork's `amqp://` and `mysql://` waits (not that
 //! fork's exit code 123 on a timeout, nor its `-exit-code`).
 //!
-//! Go flag syntax (`-x` or `--x`, `-x=v` or `-x v`, flags before the
-//! COMMAND, `--` ends them): `-wait URL` (repeatable; tcp, tcp4, tcp6, unix,
-//! file, http, https, and the fork's amqp and mysql), `-wait-list "URL …"`,
+//! Go flag syntax (`go_flags.rs`; flags before the COMMAND): `-wait URL`
+//! (repeatable; tcp, tcp4, tcp6, unix, file, http, https, and the fork's
+//! amqp and mysql), `-wait-list "URL …"`,
 //! `-timeout` (a Go duration, 10s), `-wait-retry-interval` (1s),
 //! `-wait-http-header "Name: value"`, `-wait-http-status-code N`
 //! (repeatable; 2xx by default), `-wait-http-skip-redirect`,
@@ -18,6 +18,7 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 use super::args::text;
+use super::go_flags::{self, Refusal};
 use crate::error::Error;
 use crate::human;
 use crate::options::{Handoff, Invocation, Log, LogFormat, Options, Verbosity, Voice};
@@ -104,70 +105,24 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
         text: format!("dockerize: {text}\n"),
         code: FATAL_EXIT,
     };
-    let mut flags: Vec<(String, String)> = Vec::new();
-    let mut i = 0;
-    while let Some(word) = words.get(i) {
-        if word.len() < 2 || !word.starts_with('-') {
-            break;
-        }
-        i += 1;
-        if word == "--" {
-            break;
-        }
-        let name = word.strip_prefix("--").unwrap_or(&word[1..]);
-        if name.is_empty() || name.starts_with(['-', '=']) {
-            return Err(flag_error(format!("bad flag syntax: {word}")));
-        }
-        let (name, inline) = match name.split_once('=') {
-            Some((name, value)) => (name, Some(value.to_owned())),
-            None => (name, None),
-        };
-        if name == "h" || name == "help" {
+    let flags = match go_flags::parse(&words, SWITCHES, VALUED) {
+        Ok(flags) => flags,
+        Err(Refusal::Help) => {
             return Err(Error::Incumbent {
                 text: USAGE.to_owned(),
                 code: 0,
             });
         }
-        let value = if SWITCHES.contains(&name) {
-            let value = inline.unwrap_or_else(|| "true".to_owned());
-            match value.as_str() {
-                "1" | "t" | "T" | "true" | "TRUE" | "True" => "true".to_owned(),
-                "0" | "f" | "F" | "false" | "FALSE" | "False" => "false".to_owned(),
-                _ => {
-                    return Err(flag_error(format!(
-                        "invalid boolean value {value:?} for -{name}: parse error"
-                    )));
-                }
-            }
-        } else if VALUED.contains(&name) {
-            match inline {
-                Some(value) => value,
-                None => {
-                    let Some(value) = words.get(i) else {
-                        return Err(flag_error(format!("flag needs an argument: -{name}")));
-                    };
-                    i += 1;
-                    value.clone()
-                }
-            }
-        } else {
-            return Err(flag_error(format!(
-                "flag provided but not defined: -{name}"
-            )));
-        };
-        flags.push((name.to_owned(), value));
-    }
-    let command = args[i..].to_vec();
+        Err(Refusal::Error(text)) => return Err(flag_error(text)),
+    };
+    let command = args[flags.rest..].to_vec();
     if flags.is_empty() && command.is_empty() {
         return Err(Error::Incumbent {
             text: USAGE.to_owned(),
             code: FATAL_EXIT,
         });
     }
-    if let Some((job, _)) = flags
-        .iter()
-        .find(|(name, _)| OTHER_JOBS.contains(&name.as_str()))
-    {
+    if let Some(job) = flags.names().find(|name| OTHER_JOBS.contains(name)) {
         return Err(Error::Incumbent {
             text: format!(
                 "dockerize: -{job} is not supported here: waitfor only waits (-wait and its \
@@ -176,34 +131,27 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
             code: FLAG_EXIT,
         });
     }
-    let all = |wanted: &str| -> Vec<&str> {
-        flags
-            .iter()
-            .filter(|(name, _)| name == wanted)
-            .map(|(_, value)| value.as_str())
-            .collect()
-    };
-    let last = |wanted: &str| all(wanted).last().copied();
-    let switch = |wanted: &str| last(wanted) == Some("true");
-    if switch("version") {
+    if flags.switch("version") {
         return Err(Error::Help(format!(
             "waitfor {}, as dockerize\n",
             crate::VERSION
         )));
     }
-    let duration = |name: &str, default: Duration| match last(name) {
-        None => Ok(default),
-        Some(value) => go_duration(value).map_err(|reason| {
-            flag_error(format!(
-                "invalid value {value:?} for flag -{name}: {reason}"
-            ))
-        }),
-    };
-    let timeout = duration("timeout", Duration::from_secs(10))?;
-    let retry_interval = duration("wait-retry-interval", Duration::from_secs(1))?;
-    let waits: Vec<String> = all("wait")
+    let timeout = flags
+        .duration("timeout", Duration::from_secs(10))
+        .map_err(flag_error)?;
+    let retry_interval = flags
+        .duration("wait-retry-interval", Duration::from_secs(1))
+        .map_err(flag_error)?;
+    let waits: Vec<String> = flags
+        .all("wait")
         .into_iter()
-        .chain(all("wait-list").into_iter().flat_map(str::split_whitespace))
+        .chain(
+            flags
+                .all("wait-list")
+                .into_iter()
+                .flat_map(str::split_whitespace),
+        )
         .map(str::to_owned)
         .collect();
     let mut targets = Vec::new();
@@ -212,7 +160,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
     }
     // dockerize quotes a header in these two errors; a header holds a secret, so waitfor does not.
     let mut headers = Vec::new();
-    for header in all("wait-http-header") {
+    for header in flags.all("wait-http-header") {
         if waits.is_empty() {
             return Err(fatal(
                 "-wait-http-header provided with no -wait option".to_owned(),
@@ -225,7 +173,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
         };
         headers.push(format!("{}: {}", name.trim(), value.trim()));
     }
-    let statuses = all("wait-http-status-code");
+    let statuses = flags.all("wait-http-status-code");
     let invocation = Invocation {
         targets,
         command,
@@ -241,12 +189,13 @@ pub fn parse(args: Vec<OsString>) -> Result<Options, Error> {
             false => statuses.join(","),
         },
         http_headers: headers,
-        http_follow: !switch("wait-http-skip-redirect"),
-        ca_cert: last("cacert")
+        http_follow: !flags.switch("wait-http-skip-redirect"),
+        ca_cert: flags
+            .last("cacert")
             .filter(|path| !path.is_empty())
             .map(Into::into),
-        insecure: switch("skip-tls-verify"),
-        handoff: match switch("exec") {
+        insecure: flags.switch("skip-tls-verify"),
+        handoff: match flags.switch("exec") {
             true => Handoff::Exec,
             false => Handoff::Supervise,
         },
@@ -287,47 +236,6 @@ fn target(wait: &str) -> Result<String, String> {
             "invalid host protocol provided: {scheme}. supported protocols are: \
              tcp, tcp4, tcp6, unix, file, http, https, amqp and mysql"
         )),
-    }
-}
-
-/// A Go duration (`300ms`, `1.5h`, `2h45m`, `0`); a negative one is zero.
-fn go_duration(text: &str) -> Result<Duration, String> {
-    let error = || "parse error".to_owned();
-    let (negative, mut rest) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    if rest == "0" {
-        return Ok(Duration::ZERO);
-    }
-    if rest.is_empty() {
-        return Err(error());
-    }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let number_end = rest
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .ok_or_else(error)?;
-        let number: f64 = rest[..number_end].parse().map_err(|_| error())?;
-        rest = &rest[number_end..];
-        let unit_end = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let seconds = match &rest[..unit_end] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(error()),
-        };
-        total += number * seconds;
-        rest = &rest[unit_end..];
-    }
-    match negative {
-        true => Ok(Duration::ZERO),
-        false => Duration::try_from_secs_f64(total).map_err(|_| error()),
     }
 }
 
@@ -424,26 +332,5 @@ mod tests {
                 .1
                 .contains("--http-status")
         );
-    }
-
-    #[test]
-    fn go_durations() {
-        for (text, millis) in [
-            ("10s", 10_000),
-            ("1m30s", 90_000),
-            ("1.5h", 5_400_000),
-            ("300ms", 300),
-            ("0", 0),
-            ("-1s", 0),
-        ] {
-            assert_eq!(
-                go_duration(text),
-                Ok(Duration::from_millis(millis)),
-                "{text}"
-            );
-        }
-        for bad in ["10", "", "1x", "s", "1.2.3s", "-"] {
-            assert!(go_duration(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -15,6 +15,8 @@
 mod args;
 mod compose_wait;
 mod dockerize;
+mod go_flags;
+mod grpc_health_probe;
 mod wait_for;
 mod wait_for_it;
 
@@ -37,6 +39,7 @@ pub fn parse(face: Face, args: Vec<OsString>) -> Result<Options, Error> {
         Face::WaitFor => wait_for::parse(&invoked.to_string_lossy(), args, &environment),
         Face::ComposeWait => compose_wait::parse(&environment),
         Face::Dockerize => dockerize::parse(args),
+        Face::GrpcHealthProbe => grpc_health_probe::parse(args),
     }
 }
 
@@ -77,6 +80,10 @@ mod tests {
                 "-timeout",
                 "-exec",
                 "-exec=f",
+                "-addr",
+                "-tls",
+                "-rpc-header",
+                "-service",
                 "db:5432",
                 "tcp://db:1",
                 "http://web/",
@@ -110,6 +117,7 @@ mod tests {
                 wait_for::parse("/wait-for", args.clone(), &env),
                 compose_wait::parse(&env),
                 dockerize::parse(args.clone()),
+                grpc_health_probe::parse(args.clone()),
             ] {
                 match outcome {
                     Ok(_) | Err(Error::Incumbent { .. } | Error::Help(_)) => {}

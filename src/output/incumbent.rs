@@ -14,7 +14,9 @@ use tracing::level_filters::LevelFilter;
 
 use super::progress::{Pause, Progress, Report};
 use super::queue::{self, Message};
-use crate::options::{ComposeWait, Voice};
+use crate::human;
+use crate::options::{ComposeWait, GrpcHealthProbe, Voice};
+use crate::probe::Stage;
 
 /// The report for an incumbent's `voice`, `None` for waitfor's own;
 /// `has_command` says whether a COMMAND waits for the end (wait-for-it's
@@ -51,6 +53,7 @@ pub fn report(voice: &Voice, has_command: bool) -> Option<Box<dyn Report>> {
             retry_interval,
         }),
         Voice::WaitFor => Box::new(WaitFor),
+        Voice::GrpcHealthProbe(settings) => Box::new(GrpcHealthProbeLines(settings)),
         Voice::Native => return None,
     })
 }
@@ -117,6 +120,68 @@ impl Report for WaitForIt {
     }
 
     fn finish(&mut self, _: &[Progress]) {}
+}
+
+/// grpc_health_probe: Go `log` lines on stderr, `status: SERVING` when the
+/// answer is, else why not, in its words for each of its exit codes.
+struct GrpcHealthProbeLines(GrpcHealthProbe);
+
+impl Report for GrpcHealthProbeLines {
+    fn tick_period(&self) -> Duration {
+        QUIET_TICKS
+    }
+
+    fn started(&mut self, _: &[Progress], _: Option<Duration>) {
+        for said in self.0.verbose.iter().flatten() {
+            line(said.clone());
+        }
+    }
+
+    fn attempt_failed(&mut self, _: &Progress) {}
+
+    fn ready(&mut self, progress: &Progress) {
+        if let (Some(_), Some((after, _))) = (&self.0.verbose, &progress.ready) {
+            line(format!(
+                "time elapsed: {} (connect and rpc)",
+                human::duration(*after)
+            ));
+        }
+        line("status: SERVING".to_owned());
+    }
+
+    fn tick(&mut self, _: &[Progress], _: Duration) {}
+
+    /// Its one target was not SERVING: why, as it says it for its exit code
+    /// (2, 3, 4; `error.rs`), quoting waitfor's reason where it quotes gRPC's.
+    fn timed_out(&mut self, targets: &[Progress], _: Duration) {
+        let Some(progress) = targets.first() else {
+            return;
+        };
+        let addr = &self.0.addr;
+        line(match &progress.last_failure {
+            Some(failure) => match &failure.stage {
+                Stage::Connect => {
+                    format!("error: failed to connect service at {addr:?}: {failure}")
+                }
+                Stage::Exchange => format!("error: health rpc failed: {failure}"),
+                Stage::Answered(state) => format!("service unhealthy (responded with {state:?})"),
+                Stage::Unanswered => self.unanswered(),
+            },
+            None => self.unanswered(),
+        });
+    }
+
+    fn finish(&mut self, _: &[Progress]) {}
+}
+
+impl GrpcHealthProbeLines {
+    fn unanswered(&self) -> String {
+        format!(
+            "timeout: failed to connect service {:?} within {}",
+            self.0.addr,
+            human::duration(self.0.connect_timeout)
+        )
+    }
 }
 
 /// eficode/wait-for: silent, but for the timeout (said even with `-q`).

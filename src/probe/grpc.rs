@@ -1,7 +1,10 @@
 //! `grpc://host:port[/service]` (`grpcs://` over TLS): ready when the
 //! standard health service (`grpc.health.v1.Health/Check`) answers SERVING
 //! for the service, or for the whole server when none is named — the check
-//! Kubernetes' gRPC probes and `grpc_health_probe` make.
+//! Kubernetes' gRPC probes and `grpc_health_probe` make. `#header=Name:value`
+//! (repeatable) sends metadata with the call (a `user-agent` replaces
+//! waitfor's); `#servername=NAME` is the name a grpcs server's certificate is
+//! checked against (and sent as SNI) instead of the URL's host.
 //!
 //! gRPC is HTTP/2, spoken here through the `h2` crate rather than a gRPC
 //! framework: the one call is a POST whose body and answer are a few bytes of
@@ -22,11 +25,12 @@ use h2::client::SendRequest;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_rustls::TlsConnector;
 
-use super::outcome::{Failure, Ready};
+use super::http::Header;
+use super::outcome::{Failure, Ready, Stage};
 use super::tls::{self, Tls};
 use super::wire::{self, Io, MOST_READ, preview};
 use crate::human;
-use crate::url::{Endpoint, Url, percent_decoded};
+use crate::url::{Endpoint, Host, Url, percent_decoded};
 
 const CHECK: &str = "/grpc.health.v1.Health/Check";
 
@@ -40,6 +44,10 @@ pub struct Grpc {
     uri: String,
     /// The service asked about; empty for the whole server.
     service: String,
+    /// Metadata sent with the call.
+    headers: Vec<Header>,
+    /// The name TLS checks instead of the URL's host.
+    server_name: Option<Host>,
 }
 
 impl Grpc {
@@ -56,17 +64,47 @@ impl Grpc {
                 human::quoted(&service)
             ));
         }
+        let keys = url.keys()?;
+        let headers = keys
+            .iter()
+            .filter(|key| key.name == "header")
+            .map(|key| key.value.parse())
+            .collect::<Result<_, _>>()
+            .map_err(|error| format!("#header: {error}"))?;
+        let server_name = match keys.iter().rfind(|key| key.name == "servername") {
+            Some(_) if connector.is_none() => {
+                return Err("#servername: only a grpcs:// target uses TLS".into());
+            }
+            Some(key) => Some(Host::parse(&key.value).map_err(|e| format!("#servername: {e}"))?),
+            None => None,
+        };
         Ok(Grpc {
             endpoint: url.endpoint(None)?,
             tls: connector,
             client_identity: tls.has_identity(),
             uri: format!("{scheme}://{}{CHECK}", url.authority),
             service,
+            headers,
+            server_name,
         })
     }
 
+    /// The connection, TLS checking the server name given if there is one.
+    async fn open(&self) -> Result<Box<dyn Io>, Failure> {
+        match (&self.tls, &self.server_name) {
+            (Some(connector), Some(name)) => {
+                let stream = wire::connect(&self.endpoint).await?;
+                let stream = tls::handshake(connector, name, stream)
+                    .await
+                    .map_err(|failure| failure.at(Stage::Connect))?;
+                Ok(Box::new(stream))
+            }
+            _ => wire::open(&self.endpoint, self.tls.as_ref()).await,
+        }
+    }
+
     pub async fn check(&self) -> Result<Ready, Failure> {
-        let io = wire::open(&self.endpoint, self.tls.as_ref()).await?;
+        let io = self.open().await?;
         let (io, heard) = Heard::new(io);
         let heard = &*heard;
         // h2 would take a 16 MiB header block from a server, and a window of
@@ -97,12 +135,20 @@ impl Grpc {
     /// The health check's call: the answer's serving status, or why there is none.
     async fn call(&self, client: SendRequest<Bytes>) -> Result<Result<u64, Failure>, h2::Error> {
         let mut client = client.ready().await?;
-        let request = http::Request::post(&self.uri)
+        let mut request = http::Request::post(&self.uri)
             .header("content-type", "application/grpc")
             .header("te", "trailers")
             .header("user-agent", concat!("waitfor/", env!("CARGO_PKG_VERSION")))
             .body(())
             .expect("the URI was parsed as a URL");
+        // The user's metadata, each name replacing waitfor's value of it.
+        let sent = request.headers_mut();
+        for header in &self.headers {
+            sent.remove(&header.name);
+        }
+        for header in &self.headers {
+            sent.append(&header.name, header.value.clone());
+        }
         let (response, mut body) = client.send_request(request, false)?;
         body.send_data(Bytes::from(framed(&request_message(&self.service))), true)?;
         let (head, mut answer) = response.await?.into_parts();
@@ -200,18 +246,26 @@ impl Grpc {
     /// Ready only for SERVING.
     fn judged(&self, status: u64) -> Result<Ready, Failure> {
         let named = self.named();
-        match status {
-            1 => Ok(Ready::default()),
-            0 => Err(Failure::new(format!(
-                "the health service says {named} is UNKNOWN (its status is not set yet)"
-            ))),
-            2 => Err(Failure::new(format!(
-                "the health service says {named} is NOT_SERVING"
-            ))),
-            other => Err(Failure::new(format!(
-                "the health service answered status {other} for {named}, not SERVING"
-            ))),
-        }
+        let (failure, state) = match status {
+            1 => return Ok(Ready::default()),
+            0 => (
+                format!("the health service says {named} is UNKNOWN (its status is not set yet)"),
+                "UNKNOWN".to_owned(),
+            ),
+            2 => (
+                format!("the health service says {named} is NOT_SERVING"),
+                "NOT_SERVING".to_owned(),
+            ),
+            3 => (
+                format!("the health service says {named} is SERVICE_UNKNOWN"),
+                "SERVICE_UNKNOWN".to_owned(),
+            ),
+            other => (
+                format!("the health service answered status {other} for {named}, not SERVING"),
+                other.to_string(),
+            ),
+        };
+        Err(Failure::new(failure).at(Stage::Answered(state)))
     }
 }
 

@@ -63,8 +63,8 @@ pub struct HttpSettings {
 /// A request header, from `Name: value`.
 #[derive(Debug, Clone)]
 pub struct Header {
-    name: HeaderName,
-    value: HeaderValue,
+    pub(super) name: HeaderName,
+    pub(super) value: HeaderValue,
 }
 
 #[derive(Clone)]

@@ -49,7 +49,7 @@ use crate::url::Url;
 pub use body::{Expectations, JsonExpectation, Pattern};
 pub use exec::wait_over;
 pub use http::{Header, HttpSettings, method_named};
-pub use outcome::{Failure, Ready};
+pub use outcome::{Failure, Ready, Stage};
 pub use tls::Tls;
 
 /// What the command line says about probing, beyond the targets themselves.
@@ -96,7 +96,15 @@ struct Kind {
 /// expectations"): one a kind does not list is refused as of no use to it,
 /// one not here as unknown.
 const KEYS: &[&str] = &[
-    "status", "method", "header", "body", "match", "json", "follow", "table",
+    "status",
+    "method",
+    "header",
+    "body",
+    "match",
+    "json",
+    "follow",
+    "table",
+    "servername",
 ];
 
 /// What an http(s) target's fragment may set.
@@ -171,8 +179,8 @@ const KINDS: &[Kind] = &[
     },
     Kind {
         schemes: &["grpc", "grpcs"],
-        form: "grpc(s)://host:port[/service]",
-        keys: &[],
+        form: "grpc(s)://host:port[/service][#header=Name:value][#servername=NAME]",
+        keys: &["header", "servername"],
         build: |url, settings| Ok(Probe::Grpc(grpc::Grpc::from_url(url, &settings.tls)?)),
     },
     Kind {

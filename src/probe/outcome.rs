@@ -42,6 +42,24 @@ pub struct Failure {
     reason: String,
     /// The HTTP status that answered, for the faces that quote it (dockerize).
     pub http_status: Option<u16>,
+    pub stage: Stage,
+}
+
+/// How far an attempt got before it found the target not ready, for the
+/// faces that tell these apart (grpc_health_probe's exit codes 2, 3 and 4).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Stage {
+    /// No connection: the name did not resolve, or TCP or TLS failed.
+    Connect,
+    /// Connected, but the exchange failed: the server broke off, spoke
+    /// another protocol, or refused what was asked.
+    #[default]
+    Exchange,
+    /// The attempt's time ran out before it got an answer.
+    Unanswered,
+    /// The service answered that it is not ready, in its own word for its
+    /// state (gRPC's `NOT_SERVING`).
+    Answered(String),
 }
 
 impl Failure {
@@ -49,7 +67,13 @@ impl Failure {
         Failure {
             reason: human::escaped(&reason.into()),
             http_status: None,
+            stage: Stage::default(),
         }
+    }
+
+    /// The same failure, as one that happened at `stage`.
+    pub fn at(self, stage: Stage) -> Self {
+        Failure { stage, ..self }
     }
 
     /// An HTTP answer that is not one of the statuses wanted.

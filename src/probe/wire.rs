@@ -14,7 +14,7 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsConnector;
 
-use super::outcome::Failure;
+use super::outcome::{Failure, Stage};
 use super::tls;
 use crate::deadline::AttemptBound;
 use crate::human;
@@ -33,6 +33,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 /// accepts. All addresses are tried at once, so one that drops packets cannot
 /// use up the attempt before a working one is reached.
 pub async fn connect(endpoint: &Endpoint) -> Result<TcpStream, Failure> {
+    connect_any(endpoint)
+        .await
+        .map_err(|failure| failure.at(Stage::Connect))
+}
+
+async fn connect_any(endpoint: &Endpoint) -> Result<TcpStream, Failure> {
     let addresses = resolve(endpoint).await?;
     // For a name, say which of its addresses failed how; a literal is its own address.
     let named = matches!(endpoint.host, Host::Name(_));
@@ -109,7 +115,11 @@ async fn resolve(endpoint: &Endpoint) -> Result<Vec<SocketAddr>, Failure> {
 pub async fn open(endpoint: &Endpoint, tls: Option<&TlsConnector>) -> Result<Box<dyn Io>, Failure> {
     let stream = connect(endpoint).await?;
     Ok(match tls {
-        Some(connector) => Box::new(tls::handshake(connector, &endpoint.host, stream).await?),
+        Some(connector) => Box::new(
+            tls::handshake(connector, &endpoint.host, stream)
+                .await
+                .map_err(|failure| failure.at(Stage::Connect))?,
+        ),
         None => Box::new(stream),
     })
 }
