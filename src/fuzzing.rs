@@ -100,6 +100,15 @@ pub fn command_line(args: &[String]) {
     }
 }
 
+/// A DNS message as the answer to a query of each record type (its ID and
+/// question put in place, so that the records are read): read without a
+/// panic, every record said on one line.
+pub fn dns_answer(reply: &[u8]) {
+    for record in crate::probe::fuzzed_dns_answers(reply) {
+        assert!(!record.contains('\n'), "{record:?}");
+    }
+}
+
 /// One attempt of the probe for `url` (with `{port}` where the port goes, and
 /// perhaps `{password}`) against a server on loopback that sends `reply` and then closes its side.
 /// Whatever the bytes, the attempt ends, and its reason or note is one line

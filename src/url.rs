@@ -108,6 +108,9 @@ const SHOWN_KEYS: &[&str] = &[
     "follow",
     "table",
     "servername",
+    "type",
+    "expect",
+    "server",
 ];
 
 /// `text` with the password of its `user:password@` shown as `***` (a NATS

@@ -398,3 +398,67 @@ fn ipv6_literals_in_urls() {
     );
     assert_eq!(run.code(), 0, "{run:?}");
 }
+
+/// A UDP nameserver of the test's own, answering each query with what
+/// `answer` makes of it (nothing, one reply, many), until dropped.
+fn fake_nameserver(answer: impl Fn(&[u8]) -> Vec<Vec<u8>> + Send + 'static) -> (u16, Background) {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = socket.local_addr().unwrap().port();
+    socket.set_read_timeout(Some(secs(0.02))).unwrap();
+    let serving = Background::spawn(move |stop| {
+        let mut query = [0; 512];
+        while !stop.requested() {
+            if let Ok((count, from)) = socket.recv_from(&mut query) {
+                for reply in answer(&query[..count]) {
+                    let _ = socket.send_to(&reply, from);
+                }
+            }
+        }
+    });
+    (port, serving)
+}
+
+/// What a real nameserver can't be made to show on demand: SERVFAIL, a
+/// server that answers other queries (IDs and names not asked), a flood of
+/// them, and garbage; each is not ready, said in words, within the attempt.
+#[test]
+fn nameservers_that_fail_lie_or_flood_are_never_ready() {
+    // The query's header with QR and the rcode set, its question, no records.
+    let with_rcode = |query: &[u8], rcode: u8| {
+        let mut reply = query.to_vec();
+        reply[2] |= 0x80;
+        reply[3] = 0x80 | rcode;
+        vec![reply]
+    };
+    let (servfail, _a) = fake_nameserver(move |query| with_rcode(query, 2));
+    let (other_ids, _b) = fake_nameserver(move |query| {
+        (0..200u16)
+            .map(|n| {
+                let mut reply = with_rcode(query, 0).remove(0);
+                reply[..2].copy_from_slice(
+                    &(u16::from_be_bytes([query[0], query[1]]) ^ (n + 1)).to_be_bytes(),
+                );
+                reply
+            })
+            .collect()
+    });
+    let (garbage, _c) = fake_nameserver(|_| vec![b"HTTP/1.1 400 Bad Request\r\n\r\n".to_vec()]);
+    let (silent, _d) = fake_nameserver(|_| Vec::new());
+    let target = |port: u16| format!("dns://db.test#type=A&server=127.0.0.1:{port}");
+    let run = run_within(
+        waitfor()
+            .args(["-t", "3s", "--connect-timeout", "1s"])
+            .args([servfail, other_ids, garbage, silent].map(target)),
+        secs(30.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    run.says(&format!(
+        "127.0.0.1:{servfail} answered SERVFAIL for db.test"
+    ))
+    .says(&format!(
+        "127.0.0.1:{other_ids} sent 32 replies that answer no query"
+    ))
+    .says(&format!("{} is not ready after", target(garbage)))
+    .says(&format!("{} is not ready after 3", target(silent)))
+    .says("no answer within 1s");
+}

@@ -661,3 +661,40 @@ fn a_name_lookup_without_answer_is_said_as_such() {
     assert_eq!(run.code(), 124, "{run:?}");
     run.says("name lookup of db.nowhere.test got no answer within 1s");
 }
+
+/// The Kubernetes init container's `until nslookup db…`: `dns://NAME` with
+/// no keys asks the system resolver (here the namespace's resolv.conf → its
+/// own dnsmasq on 127.0.0.1:53), says NXDOMAIN while the name does not
+/// exist, and is ready once dnsmasq has the record (reloaded on SIGHUP).
+#[test]
+fn a_service_name_that_appears_while_waiting() {
+    let namespace = Namespace::new("dns", "10.213.2.1", "");
+    let dir = TempDir::new("dns-appears");
+    let hosts = dir.0.join("hosts");
+    fs::write(&hosts, "").unwrap();
+    let dnsmasq = Service::start(
+        "dnsmasq",
+        &dir.0,
+        &mut namespace.wrap(&dnsmasq_command("127.0.0.1", 53, &hosts, &[])),
+    );
+    let name = "db.shop.test";
+    let mut waiting = Running::spawn(
+        &mut namespace.wrap(
+            waitfor()
+                .args(["-v", "-t", "60", "-i", "100ms"])
+                .arg(format!("dns://{name}")),
+        ),
+    );
+    if !waiting.saw_line(&format!("{name} does not exist (NXDOMAIN)"), secs(20.0)) {
+        panic!("{}\n{}", waiting.last_lines(), dnsmasq.log_tail());
+    }
+    fs::write(&hosts, format!("10.213.2.9 {name}\n")).unwrap();
+    dnsmasq.hang_up();
+    assert_eq!(
+        waiting.wait(secs(30.0)).code(),
+        Some(0),
+        "{}",
+        waiting.last_lines()
+    );
+    assert!(waiting.saw_line(&format!("dns://{name} is ready after"), secs(1.0)));
+}

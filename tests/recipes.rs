@@ -6,6 +6,7 @@ mod common;
 
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
 use common::servers::{certificates, client_identity, start_nginx};
 use common::*;
@@ -229,4 +230,42 @@ fn the_docker_daemon_over_its_socket() {
     );
     let run = waitfor_on(&["-t", "10"], &[target], &[]);
     assert_eq!(run.code(), 0, "{run:?}");
+}
+
+/// etcd itself (Debian's etcd-server), not nginx: the recipe waits while
+/// etcd is not started, and is ready once `/health` says `"health":"true"`.
+#[test]
+fn etcd_health() {
+    let dir = TempDir::new("recipes-etcd");
+    let (client, peer) = (free_port(), free_port());
+    let target = recipe(
+        "http://etcd:2379/health#json=/health=true",
+        "etcd:2379",
+        &format!("127.0.0.1:{client}"),
+    );
+    let mut waiting = Running::spawn(waitfor().args(["-t", "60", "-i", "100ms", &target]));
+    waiting.wait_for_line("waiting up to", secs(10.0));
+    let peer_url = format!("http://127.0.0.1:{peer}");
+    let client_url = format!("http://127.0.0.1:{client}");
+    let etcd = common::servers::Service::start(
+        "etcd",
+        &dir.0,
+        Command::new("etcd")
+            .arg("--data-dir")
+            .arg(dir.0.join("data"))
+            .args(["--name", "waitfor"])
+            .args(["--listen-client-urls", &client_url])
+            .args(["--advertise-client-urls", &client_url])
+            .args(["--listen-peer-urls", &peer_url])
+            .args(["--initial-advertise-peer-urls", &peer_url])
+            .args(["--initial-cluster", &format!("waitfor={peer_url}")]),
+    );
+    let status = waiting.wait(secs(60.0));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "{}\n{}",
+        waiting.last_lines(),
+        etcd.log_tail()
+    );
 }

@@ -104,6 +104,10 @@ fn starts_late(
         .filter(|other| **other != kind)
         .map(|other| format!("{other}://127.0.0.1:{port}/"))
         .collect();
+    // The DNS probe asks this server's port (UDP, where only DNS answers).
+    if kind != "dns" {
+        wrong.push(format!("dns://waitfor.test#server=127.0.0.1:{port}"));
+    }
     wrong.extend_from_slice(refused);
     let run = run_within(
         waitfor()
@@ -477,4 +481,57 @@ fn a_proxy_answering_502_is_not_ready_until_its_upstream_is() {
     );
     waiting.wait_for_line(&format!("{target} is ready after"), secs(30.0));
     assert_eq!(waiting.wait(secs(10.0)).code(), Some(0));
+}
+
+/// dnsmasq on a loopback port, asked directly (`#server=`): an A record from
+/// its hosts file, and SRV, TXT, CNAME and MX records, each with what it must
+/// hold; a name that does not exist and an address not expected are never
+/// ready.
+#[test]
+fn dnsmasq_records_of_every_type() {
+    let dir = TempDir::new("dnsmasq");
+    let (d, port) = (dir.0.clone(), free_port());
+    let hosts = d.join("hosts");
+    fs::write(&hosts, "10.1.2.3 web.test\n10.1.2.4 api.web.test\n").unwrap();
+    let server = format!("server=127.0.0.1:{port}");
+    let targets = [
+        format!("dns://web.test#{server}"),
+        format!("dns://web.test#type=A&expect=10.1.2.3&{server}"),
+        format!("dns://_http._tcp.web.test#type=SRV&expect=api.web.test&{server}"),
+        format!("dns://ver.web.test#type=TXT&expect=%5Ev%3D2&{server}"),
+        format!("dns://alias.web.test#type=CNAME&expect=web.test&{server}"),
+        format!("dns://web.test#type=MX&expect=mail.web.test&{server}"),
+    ];
+    let refused = [
+        format!("dns://gone.test#{server}"),
+        format!("dns://web.test#expect=10.9.9.9&{server}"),
+        format!("dns://web.test#type=AAAA&{server}"),
+    ];
+    let services = starts_late("dns", port, &targets, &refused, || {
+        vec![Service::start(
+            "dnsmasq",
+            &d,
+            &mut dnsmasq_command(
+                "127.0.0.1",
+                port,
+                &hosts,
+                &[
+                    "--srv-host=_http._tcp.web.test,api.web.test,8080",
+                    "--txt-record=ver.web.test,v=2;commit=abc",
+                    "--cname=alias.web.test,web.test",
+                    "--mx-host=web.test,mail.web.test,10",
+                ],
+            ),
+        )]
+    });
+    let run = run_within(waitfor().args(["-t", "2s"]).args(&refused), secs(30.0));
+    run.says("gone.test does not exist (NXDOMAIN from 127.0.0.1:")
+        .says("web.test has A 10.1.2.3, not 10.9.9.9")
+        .says("web.test has no AAAA record (NOERROR from 127.0.0.1:");
+    // What one probe leaves in dnsmasq's log: the query and its answer.
+    let log = fs::read_to_string(&services[0].log).unwrap();
+    assert!(
+        log.contains("query[SRV] _http._tcp.web.test from 127.0.0.1"),
+        "{log}"
+    );
 }

@@ -26,6 +26,7 @@
 
 mod amqp;
 mod body;
+mod dns;
 mod exec;
 mod file;
 mod grpc;
@@ -47,6 +48,7 @@ use crate::human;
 use crate::url::Url;
 
 pub use body::{Expectations, JsonExpectation, Pattern};
+pub use dns::fuzzed_answers as fuzzed_dns_answers;
 pub use exec::wait_over;
 pub use http::{Header, HttpSettings, method_named};
 pub use outcome::{Failure, Ready, Stage};
@@ -78,6 +80,7 @@ pub enum Probe {
     Memcached(memcached::Memcached),
     Zookeeper(zookeeper::Zookeeper),
     Grpc(grpc::Grpc),
+    Dns(dns::Dns),
     Exec(exec::Exec),
 }
 
@@ -105,6 +108,9 @@ const KEYS: &[&str] = &[
     "follow",
     "table",
     "servername",
+    "type",
+    "expect",
+    "server",
 ];
 
 /// What an http(s) target's fragment may set.
@@ -184,6 +190,12 @@ const KINDS: &[Kind] = &[
         build: |url, settings| Ok(Probe::Grpc(grpc::Grpc::from_url(url, &settings.tls)?)),
     },
     Kind {
+        schemes: &["dns"],
+        form: "dns://NAME[#type=A|AAAA|CNAME|SRV|TXT|MX][#expect=VALUE][#server=IP[:PORT]]",
+        keys: &["type", "expect", "server"],
+        build: |url, _| Ok(Probe::Dns(dns::Dns::from_url(url)?)),
+    },
+    Kind {
         schemes: &["unix"],
         form: "unix:///path",
         keys: &[],
@@ -260,6 +272,7 @@ impl Probe {
             Probe::Memcached(probe) => Box::pin(probe.check()).await,
             Probe::Zookeeper(probe) => Box::pin(probe.check()).await,
             Probe::Grpc(probe) => Box::pin(probe.check()).await,
+            Probe::Dns(probe) => Box::pin(probe.check()).await,
             Probe::Exec(probe) => Box::pin(probe.check()).await,
         }
     }

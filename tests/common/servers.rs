@@ -45,6 +45,11 @@ impl Service {
         }
     }
 
+    /// Sends SIGHUP to the server's process group: reload.
+    pub fn hang_up(&self) {
+        killpg(Pid::from_raw(self.child.id() as i32), Signal::SIGHUP).unwrap();
+    }
+
     pub fn log_tail(&self) -> String {
         let log = fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
@@ -417,6 +422,31 @@ pub fn start_nats(dir: &Path, name: &str, port: u16, extra: &[&str]) -> Service 
             .args(["-a", "127.0.0.1", "-p", &port.to_string()])
             .args(extra),
     )
+}
+
+/// dnsmasq answering on `address:port` (UDP and TCP) from `hosts` (read
+/// again on SIGHUP) and the records `extra` gives (`--srv-host=…`), for
+/// names under `test` only, every query in its log.
+pub fn dnsmasq_command(address: &str, port: u16, hosts: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new("dnsmasq");
+    command
+        .args([
+            "--keep-in-foreground",
+            "--conf-file=/dev/null",
+            "--pid-file=",
+        ])
+        .args([
+            "--user=root",
+            "--bind-interfaces",
+            "--no-resolv",
+            "--no-hosts",
+        ])
+        .args(["--log-queries", "--log-facility=-", "--local=/test/"])
+        .arg(format!("--listen-address={address}"))
+        .arg(format!("--port={port}"))
+        .arg(format!("--addn-hosts={}", hosts.display()))
+        .args(extra);
+    command
 }
 
 /// nginx serving `/health` on `http_port`, and on `https_port` over TLS.
