@@ -339,7 +339,9 @@ ${VAR:-default} are expanded in them (VAR_FILE names a file to read where VAR is
 A target's #fragment sets its own HTTP checks: #status=LIST, method=M, header=Name:value,
 body=TEXT, match=REGEX, json=POINTER=VALUE, follow (joined with &), never sent; grpc(s)
 targets take header=Name:value (metadata) and, for grpcs, servername=NAME (the name TLS checks);
-dns:// targets take type=, expect= and server= (without them: the system resolver).
+dns:// targets take type=, expect= and server= (without them: the system resolver);
+kafka:// targets topic=NAME (repeatable, or comma-separated); mongodb:// collection=NAME and
+secondary.
 Passwords, header values, bodies and ${VAR} values are secrets: never printed in any form, and
 never sent on a redirect to another scheme, host or port (redirects: http(s) only, never https to
 http). Files (VAR_FILE, --ca-cert, --client-*) are read only when regular, and bounded.

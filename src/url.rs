@@ -111,6 +111,9 @@ const SHOWN_KEYS: &[&str] = &[
     "type",
     "expect",
     "server",
+    "topic",
+    "collection",
+    "secondary",
 ];
 
 /// `text` with the password of its `user:password@` shown as `***` (a NATS

