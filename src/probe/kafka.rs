@@ -12,11 +12,9 @@
 //! servers are asked at once; one that answers for the cluster is enough,
 //! as a client needs one. A refused login is not ready and said in words.
 
-use tokio::task::JoinSet;
-
 use super::outcome::{Failure, Ready, Stage};
 use super::scram::{Hash, Scram};
-use super::wire::{Wire, preview};
+use super::wire::{self, Wire, preview};
 use crate::human;
 use crate::url::{Endpoint, Url};
 
@@ -78,38 +76,13 @@ impl Kafka {
 
     /// Every bootstrap server at once: the first that answers for the cluster counts.
     pub async fn check(&self) -> Result<Ready, Failure> {
-        if let [server] = &self.bootstrap[..] {
-            return self.asked(server).await;
-        }
-        let mut asking = JoinSet::new();
-        for server in self.bootstrap.clone() {
+        wire::any_server(&self.bootstrap, |server| {
             let probe = self.clone();
-            asking.spawn(async move {
-                let answer = probe.asked(&server).await;
-                (server, answer)
-            });
-        }
-        let mut failures = Vec::new();
-        while let Some(joined) = asking.join_next().await {
-            match joined {
-                Ok((_, Ok(ready))) => return Ok(ready),
-                Ok((server, Err(failure))) => failures.push((server, failure)),
-                Err(panicked) => return Err(Failure::new(panicked.to_string())),
-            }
-        }
-        let stage = failures
-            .iter()
-            .map(|(_, f)| f.stage.clone())
-            .next()
-            .unwrap_or_default();
-        let said: Vec<String> = failures
-            .iter()
-            .map(|(server, failure)| format!("{}:{}: {failure}", server.host, server.port))
-            .collect();
-        Err(Failure::new(said.join("; ")).at(stage))
+            async move { probe.asked(&server).await }
+        })
+        .await
     }
 
-    /// One bootstrap server: its versions, the login, the cluster's metadata.
     async fn asked(&self, server: &Endpoint) -> Result<Ready, Failure> {
         let mut broker = Broker::open(server).await?;
         let versions = broker.api_versions().await?;

@@ -13,15 +13,13 @@
 //! as a filter value, never inside a command's text. Several hosts are
 //! asked at once; the first that answers as wanted counts.
 
-use md5::{Digest, Md5};
-use tokio::task::JoinSet;
-
 use super::bson::{self, Read, Value};
 use super::outcome::{Failure, Ready, Stage};
 use super::scram::{Hash, Scram};
-use super::wire::{Wire, preview};
+use super::wire::{self, Wire, preview};
 use crate::human;
 use crate::url::{Endpoint, Url, percent_decoded};
+use md5::{Digest, Md5};
 
 const DEFAULT_PORT: u16 = 27017;
 const OP_REPLY: i32 = 1;
@@ -106,35 +104,11 @@ impl Mongo {
 
     /// Every host at once: the first that answers as wanted counts.
     pub async fn check(&self) -> Result<Ready, Failure> {
-        if let [server] = &self.servers[..] {
-            return self.asked(server).await;
-        }
-        let mut asking = JoinSet::new();
-        for server in self.servers.clone() {
+        wire::any_server(&self.servers, |server| {
             let probe = self.clone();
-            asking.spawn(async move {
-                let answer = probe.asked(&server).await;
-                (server, answer)
-            });
-        }
-        let mut failures = Vec::new();
-        while let Some(joined) = asking.join_next().await {
-            match joined {
-                Ok((_, Ok(ready))) => return Ok(ready),
-                Ok((server, Err(failure))) => failures.push((server, failure)),
-                Err(panicked) => return Err(Failure::new(panicked.to_string())),
-            }
-        }
-        let stage = failures
-            .iter()
-            .map(|(_, f)| f.stage.clone())
-            .next()
-            .unwrap_or_default();
-        let said: Vec<String> = failures
-            .iter()
-            .map(|(server, failure)| format!("{}:{}: {failure}", server.host, server.port))
-            .collect();
-        Err(Failure::new(said.join("; ")).at(stage))
+            async move { probe.asked(&server).await }
+        })
+        .await
     }
 
     async fn asked(&self, server: &Endpoint) -> Result<Ready, Failure> {

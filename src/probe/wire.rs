@@ -14,7 +14,7 @@ use tokio::net::{TcpStream, UnixStream};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsConnector;
 
-use super::outcome::{Failure, Stage};
+use super::outcome::{Failure, Ready, Stage};
 use super::tls;
 use crate::deadline::AttemptBound;
 use crate::human;
@@ -75,6 +75,42 @@ async fn connect_any(endpoint: &Endpoint) -> Result<TcpStream, Failure> {
         }
     }
     Err(Failure::new(failures.join("; ")))
+}
+
+/// Asks every server of a cluster at once (`ask`, one attempt at one of
+/// them): the first that answers ready counts, as a client needs one; else
+/// every server's failure, each after its address, at the first one's stage.
+pub async fn any_server<F, A>(servers: &[Endpoint], ask: F) -> Result<Ready, Failure>
+where
+    F: Fn(Endpoint) -> A,
+    A: Future<Output = Result<Ready, Failure>> + Send + 'static,
+{
+    if let [server] = servers {
+        return ask(server.clone()).await;
+    }
+    let mut asking = JoinSet::new();
+    for server in servers {
+        let answer = ask(server.clone());
+        let server = server.clone();
+        asking.spawn(async move { (server, answer.await) });
+    }
+    let mut failures = Vec::new();
+    while let Some(joined) = asking.join_next().await {
+        match joined {
+            Ok((_, Ok(ready))) => return Ok(ready),
+            Ok((server, Err(failure))) => failures.push((server, failure)),
+            Err(panicked) => return Err(Failure::new(panicked.to_string())),
+        }
+    }
+    let stage = failures
+        .first()
+        .map(|(_, failure)| failure.stage.clone())
+        .unwrap_or_default();
+    let said: Vec<String> = failures
+        .iter()
+        .map(|(server, failure)| format!("{}:{}: {failure}", server.host, server.port))
+        .collect();
+    Err(Failure::new(said.join("; ")).at(stage))
 }
 
 /// The addresses of `endpoint` now: a literal as it is, a name through the
