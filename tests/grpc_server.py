@@ -11,6 +11,8 @@ application's logging interceptor would write them.
 """
 
 import argparse
+import sys
+import threading
 import time
 from concurrent import futures
 
@@ -23,12 +25,22 @@ def read(path):
         return file.read()
 
 
+LOG = threading.Lock()
+
+
+def log(line):
+    """Writes `line` whole: calls are logged from the server's worker threads."""
+    with LOG:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
 class Logged(grpc.ServerInterceptor):
     """Writes each call's method and metadata to stdout."""
 
     def intercept_service(self, continuation, details):
         metadata = " ".join(f"{key}={value}" for key, value in details.invocation_metadata)
-        print(f"call {details.method} {metadata}", flush=True)
+        log(f"call {details.method} {metadata}")
         return continuation(details)
 
 
@@ -61,7 +73,7 @@ def main():
     if args.statuses:
         applied = apply(servicer, args.statuses, applied)
     server.start()
-    print(f"serving on {address}", flush=True)
+    log(f"serving on {address}")
     while True:
         time.sleep(0.05)
         if args.statuses:
