@@ -309,6 +309,23 @@ impl<'a> Url<'a> {
         Endpoint::parse(self.authority, default_port)
     }
 
+    /// The hosts of a cluster's URL, `host1[:port],host2[:port]…`.
+    pub fn endpoints(&self, default_port: u16) -> Result<Vec<Endpoint>, String> {
+        self.authority
+            .split(',')
+            .map(|server| Endpoint::parse(server, Some(default_port)))
+            .collect()
+    }
+
+    /// `user:password@`, both or neither; `example` shows the form in the error.
+    pub fn login(&self, example: &str) -> Result<Option<(String, String)>, String> {
+        match (&self.user, &self.password) {
+            (Some(user), Some(password)) => Ok(Some((user.clone(), password.clone()))),
+            (None, None) => Ok(None),
+            _ => Err(format!("a login needs a user and a password, as {example}")),
+        }
+    }
+
     /// Refuses a path or query, for schemes that have no use for one.
     pub fn without_path(&self) -> Result<(), String> {
         match self.path {

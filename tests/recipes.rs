@@ -245,6 +245,11 @@ fn etcd_health() {
     );
     let mut waiting = Running::spawn(waitfor().args(["-t", "60", "-i", "100ms", &target]));
     waiting.wait_for_line("waiting up to", secs(10.0));
+    assert!(
+        !waiting.saw_line("is ready", secs(1.0)),
+        "ready before etcd started: {}",
+        waiting.last_lines()
+    );
     let peer_url = format!("http://127.0.0.1:{peer}");
     let client_url = format!("http://127.0.0.1:{client}");
     let etcd = common::servers::Service::start(

@@ -45,21 +45,8 @@ pub struct Kafka {
 impl Kafka {
     pub fn from_url(url: &Url) -> Result<Self, String> {
         url.without_path()?;
-        let bootstrap = url
-            .authority
-            .split(',')
-            .map(|server| Endpoint::parse(server, Some(DEFAULT_PORT)))
-            .collect::<Result<Vec<_>, _>>()?;
-        let login = match (&url.user, &url.password) {
-            (Some(user), Some(password)) => Some((user.clone(), password.clone())),
-            (None, None) => None,
-            _ => {
-                return Err(
-                    "a Kafka login needs a user and a password, as kafka://user:password@host"
-                        .into(),
-                );
-            }
-        };
+        let bootstrap = url.endpoints(DEFAULT_PORT)?;
+        let login = url.login("kafka://user:password@host")?;
         let mut topics = Vec::new();
         for key in url.keys()?.iter().filter(|key| key.name == "topic") {
             for topic in key.value.split(',').filter(|topic| !topic.is_empty()) {

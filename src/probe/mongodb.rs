@@ -43,11 +43,7 @@ type Document = Vec<(String, Read)>;
 
 impl Mongo {
     pub fn from_url(url: &Url) -> Result<Self, String> {
-        let servers = url
-            .authority
-            .split(',')
-            .map(|server| Endpoint::parse(server, Some(DEFAULT_PORT)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let servers = url.endpoints(DEFAULT_PORT)?;
         let (path, query) = url.path.split_once('?').unwrap_or((url.path, ""));
         let database = percent_decoded(path.trim_start_matches('/'))?;
         if database.contains(['/', '\\', '.', ' ', '"', '$', '\0']) {
@@ -65,15 +61,7 @@ impl Mongo {
                 .next_back()
                 .transpose()
         };
-        let login =
-            match (&url.user, &url.password) {
-                (Some(user), Some(password)) => Some((user.clone(), password.clone())),
-                (None, None) => None,
-                _ => return Err(
-                    "a MongoDB login needs a user and a password, as mongodb://user:password@host"
-                        .into(),
-                ),
-            };
+        let login = url.login("mongodb://user:password@host")?;
         let keys = url.keys()?;
         let collection = keys
             .iter()
