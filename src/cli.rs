@@ -341,14 +341,16 @@ body=TEXT, match=REGEX, json=POINTER=VALUE, follow (joined with &), never sent; 
 targets take header=Name:value (metadata) and, for grpcs, servername=NAME (the name TLS checks);
 dns:// targets take type=, expect= and server= (without them: the system resolver);
 kafka:// targets topic=NAME (repeatable, or comma-separated); mongodb:// collection=NAME and
-secondary.
+secondary; k8s:service/NAME min=N (ready endpoints). k8s: targets ask the Kubernetes API (as
+KUBECONFIG says, else as the Pod's service account, else ~/.kube/config): a GET every 2s at most.
 Passwords, header values, bodies and ${VAR} values are secrets: never printed in any form, and
 never sent on a redirect to another scheme, host or port (redirects: http(s) only, never https to
 http). Files (VAR_FILE, --ca-cert, --client-*) are read only when regular, and bounded.
 Durations: 250ms, 30s, 1m30s, or a bare number of seconds.
 
-Exit codes: 0 ready (no COMMAND), 2 bad usage, 124 deadline passed, 126 COMMAND not
-executable, 127 COMMAND not found, 128+N ended by signal N; after exec, the COMMAND's own.
+Exit codes: 0 ready (no COMMAND), 2 bad usage, 123 a target failed for good (a k8s Job
+failed), 124 deadline passed, 126 COMMAND not executable, 127 COMMAND not found, 128+N ended
+by signal N; after exec, the COMMAND's own.
 With --check: 0 ready, 1 not (a line for each target that is not says why), 2 bad usage.",
     );
     text

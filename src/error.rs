@@ -29,6 +29,9 @@ pub enum Error {
         total: usize,
         stage: Stage,
     },
+    /// A target failed for good (a Kubernetes Job that failed): waiting on
+    /// would not make it ready.
+    Failed { target: String, reason: String },
     /// A signal ended the wait.
     Interrupted(Signal),
     /// The COMMAND does not exist anywhere on PATH.
@@ -57,6 +60,8 @@ impl Error {
                 Stage::Exchange => 3,
                 Stage::Answered(_) => 4,
             },
+            // Not 124: no longer deadline would have helped; 123 is free in timeout(1), docker and the shells.
+            Error::Failed { .. } => 123,
             // An answer, not a failure to run: Docker reads 1 as unhealthy and reserves 2.
             Error::Unhealthy { .. } => 1,
             Error::CommandNotExecutable(..) => 126,
@@ -80,6 +85,12 @@ impl fmt::Display for Error {
                 not_ready, total, ..
             } => {
                 write!(f, "{not_ready} of {total} targets not ready")
+            }
+            Error::Failed { target, reason } => {
+                write!(
+                    f,
+                    "{target} has failed, and waiting longer will not help: {reason}"
+                )
             }
             Error::Interrupted(signal) => write!(f, "interrupted by {signal} while waiting"),
             Error::CommandNotFound(command) => write!(f, "{command}: command not found"),

@@ -109,6 +109,24 @@ pub fn dns_answer(reply: &[u8]) {
     }
 }
 
+/// A Kubernetes API server's answer, judged as every kind of `k8s:` target
+/// judges one: no panic, every reason on one line.
+pub fn k8s_answer(answer: &[u8]) {
+    for reason in crate::probe::fuzzed_k8s_answer(answer) {
+        assert!(!reason.contains('\n'), "{reason:?}");
+    }
+}
+
+/// A kubeconfig's text, read as waitfor reads one: no panic, whatever its
+/// nesting; an error names a line and is one line.
+pub fn kubeconfig(text: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(text) {
+        if let Err(error) = crate::probe::kubeconfig_yaml(text) {
+            assert!(!error.contains('\n'), "{error:?}");
+        }
+    }
+}
+
 /// One attempt of the probe for `url` (with `{port}` where the port goes, and
 /// perhaps `{password}`) against a server on loopback that sends `reply` and then closes its side.
 /// Whatever the bytes, the attempt ends, and its reason or note is one line

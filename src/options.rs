@@ -312,6 +312,7 @@ impl Options {
                 client_identity(&invocation)?,
             )
             .map_err(Error::Usage)?,
+            ..Settings::default()
         };
         let env = |name: &str| std::env::var(name).ok();
         let targets = invocation

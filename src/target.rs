@@ -12,7 +12,7 @@ use crate::expand::{self, Environment};
 use crate::human;
 use crate::probe::{Failure, Probe, Ready, Settings};
 use crate::secret;
-use crate::url::{Url, masked};
+use crate::url::{Url, fragment_keys, masked};
 
 /// One dependency to wait for: how to probe it, and how to name it in output.
 #[derive(Clone)]
@@ -73,6 +73,14 @@ impl Target {
                 label,
             });
         }
+        if let Some(object) = text.strip_prefix("k8s:") {
+            let (object, fragment) = object.split_once('#').unwrap_or((object, ""));
+            let keys = fragment_keys(fragment).map_err(invalid)?;
+            return Ok(Target {
+                probe: Probe::kube(object, &keys, settings).map_err(invalid)?,
+                label,
+            });
+        }
         let url = Url::split(text).map_err(invalid)?;
         // Kept before anything is built of it, so that no message can show it.
         if let Some(password) = url.secret() {
@@ -80,6 +88,11 @@ impl Target {
         }
         let probe = Probe::from_url(&url, settings).map_err(invalid)?;
         Ok(Target { probe, label })
+    }
+
+    /// The shortest pause between two attempts at this target.
+    pub fn least_pause(&self) -> std::time::Duration {
+        self.probe.least_pause()
     }
 
     /// One attempt at the target, in the words output shows: every secret

@@ -275,24 +275,7 @@ impl<'a> Url<'a> {
 
     /// The keys of the fragment, in order (`#header=A:1&header=B:2&follow`).
     pub fn keys(&self) -> Result<Vec<Key>, String> {
-        let Some(fragment) = self.fragment else {
-            return Ok(Vec::new());
-        };
-        fragment
-            .split('&')
-            .filter(|key| !key.is_empty())
-            .map(|key| {
-                let (name, value) = key.split_once('=').unwrap_or((key, ""));
-                let decoded = |text| {
-                    percent_decoded(text)
-                        .map_err(|error| format!("#{}: {error}", human::quoted(name)))
-                };
-                Ok(Key {
-                    name: decoded(name)?,
-                    value: decoded(value)?,
-                })
-            })
-            .collect()
+        fragment_keys(self.fragment.unwrap_or_default())
     }
 
     /// The password, or a NATS token (`nats://token@host`), that no output may show.
@@ -357,6 +340,24 @@ impl<'a> Url<'a> {
             _ => Err(format!("{}:// takes no user or password", self.scheme)),
         }
     }
+}
+
+/// The keys of a TARGET's fragment (what follows its `#`), in order.
+pub fn fragment_keys(fragment: &str) -> Result<Vec<Key>, String> {
+    fragment
+        .split('&')
+        .filter(|key| !key.is_empty())
+        .map(|key| {
+            let (name, value) = key.split_once('=').unwrap_or((key, ""));
+            let decoded = |text| {
+                percent_decoded(text).map_err(|error| format!("#{}: {error}", human::quoted(name)))
+            };
+            Ok(Key {
+                name: decoded(name)?,
+                value: decoded(value)?,
+            })
+        })
+        .collect()
 }
 
 /// `text` with every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`)

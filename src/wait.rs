@@ -36,6 +36,8 @@ enum Outcome {
     /// As wanted, but not yet for `--stable`: for how long so far.
     Settling(Duration),
     NotYet(Failure),
+    /// Not ready, and never will be (a Job that failed): the wait ends.
+    Failed(Failure),
 }
 
 /// Waits until the targets are ready as `options.until` asks, the deadline
@@ -128,6 +130,8 @@ async fn attempts(
     }
 
     let mut not_ready = progress.len();
+    // With --any, a target that failed for good leaves the others to wait for.
+    let mut in_play = progress.len();
     let mut ticks = tokio::time::interval_at(started + report.tick_period(), report.tick_period());
     // One timer for the whole wait, not a new one each time round the loop.
     let deadline_passed = deadline.passed();
@@ -166,6 +170,17 @@ async fn attempts(
                         this.settling = None;
                         this.last_failure = Some(failure);
                         report.attempt_failed(this);
+                    }
+                    Outcome::Failed(failure) => {
+                        let reason = failure.to_string();
+                        this.last_failure = Some(failure);
+                        report.attempt_failed(this);
+                        in_play -= 1;
+                        if in_play == 0 || options.until != Until::AnyReady {
+                            let target = this.target.to_string();
+                            report.finish(progress);
+                            return Err(Error::Failed { target, reason });
+                        }
                     }
                 }
                 if options.timing.once && progress.iter().all(|target| target.attempts > 0) {
@@ -232,6 +247,8 @@ async fn retry(
                     false => Outcome::Settling(up),
                 }
             }
+            // A check says it in its one line, as any target not ready.
+            Err(failure) if failure.terminal && !timing.once => Outcome::Failed(failure),
             Err(failure) => {
                 // One failure restarts the stability window.
                 as_wanted_since = None;
@@ -239,8 +256,8 @@ async fn retry(
                 Outcome::NotYet(failure)
             }
         };
-        // Ready is the last word; with `once`, so is whatever the attempt said.
-        if timing.once || matches!(outcome, Outcome::Done(_)) {
+        // Ready and failed are last words; with `once`, so is whatever the attempt said.
+        if timing.once || matches!(outcome, Outcome::Done(_) | Outcome::Failed(_)) {
             let _ = attempts.send(Attempt { index, outcome });
             return;
         }
@@ -252,7 +269,7 @@ async fn retry(
             return;
         }
         // The deadline ends the wait anyway; a pause never runs past it.
-        tokio::time::sleep(deadline.cap(pause)).await;
+        tokio::time::sleep(deadline.cap(pause.max(target.least_pause()))).await;
     }
 }
 

@@ -321,9 +321,12 @@ impl Http {
         let wanted = self.statuses.contains(status.as_u16()) && self.expectations.any();
         let body = match wanted {
             true => Some(
-                driven(&mut connection, first_bytes(response.into_body()))
-                    .await
-                    .map_err(failure)?,
+                driven(
+                    &mut connection,
+                    first_bytes(response.into_body(), MOST_READ),
+                )
+                .await
+                .map_err(failure)?,
             ),
             false => None,
         };
@@ -333,6 +336,29 @@ impl Http {
             body,
         })
     }
+}
+
+/// One request on a fresh `stream` (a client's own: a Kubernetes API
+/// server's), answered with its status and the first `at_most` bytes of its body.
+pub(super) async fn exchange(
+    stream: Box<dyn Io>,
+    request: Request<Full<Bytes>>,
+    at_most: usize,
+) -> Result<(StatusCode, Body), Failure> {
+    let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
+        .max_buf_size(MOST_READ)
+        .handshake::<_, Full<Bytes>>(TokioIo::new(stream))
+        .await
+        .map_err(failure)?;
+    let mut connection = Some(connection);
+    let response = driven(&mut connection, sender.send_request(request))
+        .await
+        .map_err(failure)?;
+    let status = response.status();
+    let body = driven(&mut connection, first_bytes(response.into_body(), at_most))
+        .await
+        .map_err(failure)?;
+    Ok((status, body))
 }
 
 /// What one request asks, and of whom: after a redirect, perhaps another
@@ -404,14 +430,14 @@ where
     }
 }
 
-/// The first [`MOST_READ`] bytes of a body, and whether there was more.
-async fn first_bytes(mut body: Incoming) -> Result<Body, hyper::Error> {
+/// The first `at_most` bytes of a body, and whether there was more.
+async fn first_bytes(mut body: Incoming, at_most: usize) -> Result<Body, hyper::Error> {
     let mut bytes = Vec::new();
     while let Some(frame) = body.frame().await {
         let Ok(data) = frame?.into_data() else {
             continue;
         };
-        let room = MOST_READ - bytes.len();
+        let room = at_most - bytes.len();
         if data.len() > room {
             bytes.extend_from_slice(&data[..room]);
             return Ok(Body { bytes, cut: true });

@@ -32,7 +32,9 @@ mod exec;
 mod file;
 mod grpc;
 mod http;
+mod k8s;
 mod kafka;
+mod kubeconfig;
 mod memcached;
 mod mongodb;
 mod mqtt;
@@ -48,13 +50,17 @@ mod unix;
 mod wire;
 mod zookeeper;
 
+use std::time::Duration;
+
 use crate::human;
-use crate::url::Url;
+use crate::url::{Key, Url};
 
 pub use body::{Expectations, JsonExpectation, Pattern};
 pub use dns::fuzzed_answers as fuzzed_dns_answers;
 pub use exec::wait_over;
 pub use http::{Header, HttpSettings, method_named};
+pub use k8s::{ClusterOnce, fuzzed_answer as fuzzed_k8s_answer};
+pub use kubeconfig::yaml::parse as kubeconfig_yaml;
 pub use outcome::{Failure, Ready, Stage};
 pub use tls::Tls;
 
@@ -65,6 +71,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// How https, rediss and grpcs targets verify the server (`--ca-cert`, `--insecure`).
     pub tls: Tls,
+    /// The Kubernetes cluster `k8s:` targets ask, found at the first one.
+    pub cluster: ClusterOnce,
 }
 
 /// How one target is checked, with everything its URL said.
@@ -87,6 +95,7 @@ pub enum Probe {
     Dns(dns::Dns),
     Kafka(kafka::Kafka),
     Mongo(mongodb::Mongo),
+    Kube(k8s::Kube),
     Exec(exec::Exec),
 }
 
@@ -120,6 +129,7 @@ const KEYS: &[&str] = &[
     "topic",
     "collection",
     "secondary",
+    "min",
 ];
 
 /// What an http(s) target's fragment may set.
@@ -235,13 +245,34 @@ const EXEC_FORM: &str = "exec:COMMAND ARG…";
 
 /// How `--help` writes every kind of target, in order.
 pub fn forms() -> impl Iterator<Item = &'static str> {
-    KINDS.iter().map(|kind| kind.form).chain([EXEC_FORM])
+    KINDS
+        .iter()
+        .map(|kind| kind.form)
+        .chain(k8s::FORMS)
+        .chain([EXEC_FORM])
 }
 
 impl Probe {
     /// `exec:COMMAND ARG…`, given what follows `exec:`.
     pub fn exec(command: &str) -> Result<Self, String> {
         Ok(Probe::Exec(exec::Exec::parse(command)?))
+    }
+
+    /// `k8s:…`, given what follows `k8s:` up to any `#`, and the keys after it.
+    pub fn kube(object: &str, keys: &[Key], settings: &Settings) -> Result<Self, String> {
+        Ok(Probe::Kube(k8s::Kube::parse(
+            object,
+            keys,
+            &settings.cluster,
+        )?))
+    }
+
+    /// The shortest pause between two attempts at this target.
+    pub fn least_pause(&self) -> Duration {
+        match self {
+            Probe::Kube(_) => k8s::LEAST_PAUSE,
+            _ => Duration::ZERO,
+        }
     }
 
     pub fn from_url(url: &Url, settings: &Settings) -> Result<Self, String> {
@@ -296,6 +327,7 @@ impl Probe {
             Probe::Dns(probe) => Box::pin(probe.check()).await,
             Probe::Kafka(probe) => Box::pin(probe.check()).await,
             Probe::Mongo(probe) => Box::pin(probe.check()).await,
+            Probe::Kube(probe) => Box::pin(probe.check()).await,
             Probe::Exec(probe) => Box::pin(probe.check()).await,
         }
     }

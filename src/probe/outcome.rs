@@ -43,6 +43,9 @@ pub struct Failure {
     /// The HTTP status that answered, for the faces that quote it (dockerize).
     pub http_status: Option<u16>,
     pub stage: Stage,
+    /// The target will never be ready, whatever waiting does (a Kubernetes
+    /// Job that failed): the wait ends at once.
+    pub terminal: bool,
 }
 
 /// How far an attempt got before it found the target not ready, for the
@@ -68,6 +71,15 @@ impl Failure {
             reason: human::escaped(&reason.into()),
             http_status: None,
             stage: Stage::default(),
+            terminal: false,
+        }
+    }
+
+    /// A failure waiting cannot mend: the object said it has failed for good.
+    pub fn terminal(reason: impl Into<String>) -> Self {
+        Failure {
+            terminal: true,
+            ..Failure::new(reason)
         }
     }
 

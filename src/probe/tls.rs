@@ -38,6 +38,8 @@ use crate::url::Host;
 /// How TLS targets verify their server, from `--ca-cert` and `--insecure`,
 /// and the certificate they show it, from `--client-cert` and `--client-key`.
 pub struct Tls {
+    /// Whether the bundled web roots are trusted (not for a cluster's own CA).
+    web_roots: bool,
     extra_roots: Vec<CertificateDer<'static>>,
     insecure: bool,
     identity: Option<Arc<CertifiedKey>>,
@@ -48,6 +50,7 @@ pub struct Tls {
 impl Default for Tls {
     fn default() -> Self {
         Tls {
+            web_roots: true,
             extra_roots: Vec::new(),
             insecure: false,
             identity: None,
@@ -69,12 +72,61 @@ impl Tls {
             None => Vec::new(),
             Some(path) => certificates("--ca-cert", path)?,
         };
+        let identity = match client {
+            None => None,
+            Some((cert, key)) => {
+                let chain = certificates("--client-cert", cert)?;
+                let pem = local_file::read(key, local_file::SECRET_AT_MOST)
+                    .map_err(|error| format!("--client-key {error}"))?;
+                let mismatch = format!(
+                    "--client-key {} is not the key of --client-cert {}",
+                    shown(key),
+                    shown(cert)
+                );
+                Some(identity(
+                    chain,
+                    &pem,
+                    &format!("--client-key {}", shown(key)),
+                    mismatch,
+                )?)
+            }
+        };
         Ok(Tls {
+            web_roots: true,
             extra_roots,
             insecure,
-            identity: client
-                .map(|(cert, key)| identity(cert, key).map(Arc::new))
-                .transpose()?,
+            identity,
+            config: OnceCell::new(),
+        })
+    }
+
+    /// A Kubernetes API server's TLS, from what a kubeconfig or the service
+    /// account holds (PEM, not paths): its cluster's CA alone, as kubectl
+    /// trusts it (the web roots only where no CA is given), and the client
+    /// certificate and key, if any. `source` names where they came from.
+    pub fn cluster(
+        ca: Option<&[u8]>,
+        client: Option<(&[u8], &[u8])>,
+        insecure: bool,
+        source: &str,
+    ) -> Result<Self, String> {
+        let identity = match client {
+            None => None,
+            Some((cert, key)) => Some(identity(
+                parsed_certificates(&format!("{source}: the client certificate"), cert)?,
+                key,
+                &format!("{source}: the client key"),
+                format!("{source}: the client key is not the client certificate's"),
+            )?),
+        };
+        Ok(Tls {
+            web_roots: ca.is_none(),
+            extra_roots: match ca {
+                Some(pem) => parsed_certificates(&format!("{source}: the CA"), pem)?,
+                None => Vec::new(),
+            },
+            insecure,
+            identity,
             config: OnceCell::new(),
         })
     }
@@ -108,7 +160,10 @@ impl Tls {
             None
         } else {
             let mut roots = RootCertStore {
-                roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+                roots: match self.web_roots {
+                    true => webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+                    false => Vec::new(),
+                },
             };
             for root in &self.extra_roots {
                 roots
@@ -160,36 +215,36 @@ fn pem_error(error: &pem::Error) -> &'static str {
 fn certificates(option: &str, path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let pem = local_file::read(path, local_file::CERTIFICATES_AT_MOST)
         .map_err(|error| format!("{option} {error}"))?;
-    let certificates = CertificateDer::pem_slice_iter(&pem)
+    parsed_certificates(&format!("{option} {}", shown(path)), &pem)
+}
+
+/// The PEM certificates in `pem`, which `what` names; at least one.
+fn parsed_certificates(what: &str, pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certificates = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| format!("{option} {}: {}", shown(path), pem_error(&error)))?;
+        .map_err(|error| format!("{what}: {}", pem_error(&error)))?;
     match certificates.is_empty() {
-        true => Err(format!(
-            "{option} {}: no PEM certificate in it",
-            shown(path)
-        )),
+        true => Err(format!("{what}: no PEM certificate in it")),
         false => Ok(certificates),
     }
 }
 
-/// A client certificate chain (PEM) and its key (PEM: PKCS#8, or the older
-/// PKCS#1 and SEC1 forms; RSA, ECDSA or Ed25519), checked to belong together.
-fn identity(cert: &Path, key: &Path) -> Result<CertifiedKey, String> {
-    let chain = certificates("--client-cert", cert)?;
-    let pem = local_file::read(key, local_file::SECRET_AT_MOST)
-        .map_err(|error| format!("--client-key {error}"))?;
-    let private_key = PrivateKeyDer::from_pem_slice(&pem)
-        .map_err(|error| format!("--client-key {}: {}", shown(key), pem_error(&error)))?;
-    CertifiedKey::from_der(chain, private_key, &ring::default_provider()).map_err(|error| {
-        match error {
-            rustls::Error::InconsistentKeys(_) => format!(
-                "--client-key {} is not the key of --client-cert {}",
-                shown(key),
-                shown(cert)
-            ),
-            other => format!("--client-key {}: {other}", shown(key)),
-        }
-    })
+/// A client certificate chain and its key (PEM: PKCS#8, or the older PKCS#1
+/// and SEC1 forms; RSA, ECDSA or Ed25519), checked to belong together;
+/// `what` names the key, `mismatch` says they do not.
+fn identity(
+    chain: Vec<CertificateDer<'static>>,
+    key: &[u8],
+    what: &str,
+    mismatch: String,
+) -> Result<Arc<CertifiedKey>, String> {
+    let private_key = PrivateKeyDer::from_pem_slice(key)
+        .map_err(|error| format!("{what}: {}", pem_error(&error)))?;
+    match CertifiedKey::from_der(chain, private_key, &ring::default_provider()) {
+        Ok(identity) => Ok(Arc::new(identity)),
+        Err(rustls::Error::InconsistentKeys(_)) => Err(mismatch),
+        Err(other) => Err(format!("{what}: {other}")),
+    }
 }
 
 pub async fn handshake(

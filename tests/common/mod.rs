@@ -7,6 +7,7 @@
 
 #![allow(dead_code)] // Each test binary uses its own part of this module.
 
+pub mod kube;
 pub mod namespace;
 pub mod servers;
 
@@ -44,6 +45,9 @@ pub const VARIABLES: &[&str] = &[
     "WAITFOR_BACKOFF",
     "WAITFOR_STABLE",
     "WAITFOR_REVERSE",
+    "KUBECONFIG",
+    "KUBERNETES_SERVICE_HOST",
+    "KUBERNETES_SERVICE_PORT",
 ];
 
 /// The binary under test: this build's, or `WAITFOR_TEST_BINARY` (another

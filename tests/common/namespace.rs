@@ -8,8 +8,9 @@
 //! in the namespace, where nothing answers unless the test makes it.
 
 use std::fs;
-use std::net::UdpSocket;
+use std::net::{TcpListener, UdpSocket};
 use std::os::fd::AsRawFd;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 
@@ -49,6 +50,13 @@ impl Namespace {
     /// resolv.conf; stdin closed and its output captured (a `Command` does
     /// not tell how its own were set).
     pub fn wrap(&self, command: &Command) -> Command {
+        self.wrap_mounting(command, None)
+    }
+
+    /// The same, with the directory `mount.0` bind-mounted at `mount.1` too
+    /// (which must exist), in the command's mount namespace only.
+    pub fn wrap_mounting(&self, command: &Command, mount: Option<(&Path, &str)>) -> Command {
+        let (source, target) = mount.map_or((Path::new("/etc/hosts"), "/etc/hosts"), |m| m);
         let mut wrapped = Command::new("unshare");
         wrapped
             .stdin(Stdio::null())
@@ -60,10 +68,12 @@ impl Namespace {
                 "--",
                 "sh",
                 "-c",
-                r#"mount --bind "$0" /etc/hosts && mount --bind "$1" /etc/resolv.conf && shift && exec "$@""#,
+                r#"mount --bind "$2" "$3" && mount --bind "$0" /etc/hosts && mount --bind "$1" /etc/resolv.conf && shift 3 && exec "$@""#,
             ])
             .arg(self.files.0.join("hosts"))
             .arg(self.files.0.join("resolv.conf"))
+            .arg(source)
+            .arg(target)
             .arg(command.get_program())
             .args(command.get_args());
         for (key, value) in command.get_envs() {
@@ -76,6 +86,20 @@ impl Namespace {
             wrapped.current_dir(dir);
         }
         wrapped
+    }
+
+    /// A TCP listener at `address` in the namespace (its socket stays there).
+    pub fn listener(&self, address: &str) -> TcpListener {
+        let netns = fs::File::open(format!("/run/netns/{}", self.name)).unwrap();
+        let address = address.to_owned();
+        std::thread::spawn(move || {
+            // SAFETY: setns moves only this short-lived thread into the namespace.
+            let moved = unsafe { nix::libc::setns(netns.as_raw_fd(), nix::libc::CLONE_NEWNET) };
+            assert_eq!(moved, 0, "setns into the test's namespace");
+            TcpListener::bind(&address).expect("the address in the namespace")
+        })
+        .join()
+        .unwrap()
     }
 
     /// A resolver at the namespace's 127.0.0.1:53 that takes every query and

@@ -86,6 +86,11 @@ pub struct Certificates {
 }
 
 pub fn certificates(dir: &Path) -> Certificates {
+    certificates_for(dir, "DNS:localhost,IP:127.0.0.1")
+}
+
+/// The same, for the names and addresses of `subject_alt_names` (`DNS:…,IP:…`).
+pub fn certificates_for(dir: &Path, subject_alt_names: &str) -> Certificates {
     let path = |name: &str| dir.join(name);
     let openssl = |args: &[&str]| run_ok(Command::new("openssl").args(args).current_dir(dir));
     let ec = [
@@ -129,7 +134,9 @@ pub fn certificates(dir: &Path) -> Certificates {
     );
     fs::write(
         path("server.ext"),
-        "basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+        format!(
+            "basicConstraints=CA:FALSE\nsubjectAltName={subject_alt_names}\nextendedKeyUsage=serverAuth\n"
+        ),
     )
     .unwrap();
     openssl(&[
