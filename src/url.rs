@@ -114,6 +114,7 @@ const SHOWN_KEYS: &[&str] = &[
     "topic",
     "collection",
     "secondary",
+    "min",
 ];
 
 /// `text` with the password of its `user:password@` shown as `***` (a NATS
@@ -163,9 +164,20 @@ pub fn list(text: &str) -> Vec<&str> {
                 Some(at) => userinfo_end(region, at + 3).unwrap_or(at + 3),
                 None => 0,
             };
-            let end = region[skip..]
+            let mut end = region[skip..]
                 .find(',')
                 .map_or(region.len(), |at| skip + at);
+            // A label selector's commas (`k8s:pods?app=db,tier=web`) join its
+            // requirements: a piece without ':' is one of them, as every TARGET has a ':'.
+            if rest.starts_with("k8s:") {
+                while let Some(next) = rest[end..].strip_prefix(',') {
+                    let piece = next.split(',').next().unwrap_or_default();
+                    if piece.is_empty() || piece.contains(':') {
+                        break;
+                    }
+                    end += 1 + piece.len();
+                }
+            }
             if end > 0 {
                 targets.push(&rest[..end]);
             }
@@ -584,6 +596,15 @@ mod tests {
             ]
         );
         assert!(list(" ,, ").is_empty());
+        assert_eq!(
+            list("k8s:pods?app=db,tier!=cache,!old,db:1,k8s:job/a,k8s:pods?x=y"),
+            [
+                "k8s:pods?app=db,tier!=cache,!old",
+                "db:1",
+                "k8s:job/a",
+                "k8s:pods?x=y"
+            ]
+        );
     }
 
     #[test]

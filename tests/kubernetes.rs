@@ -199,6 +199,14 @@ fn pods_by_label_all_ready_and_at_least_one() {
         .put(path, &pod_list(&["pod-ready", "pod-evicted"]));
     assert_eq!(waiting.wait(secs(20.0)).code(), Some(0));
     asked_gently(&cluster.api.seen(), path);
+    // In WAITFOR_TARGETS, the selector's commas stay in it.
+    let run = run_within(
+        cluster
+            .waitfor(&["-t", "20"])
+            .env("WAITFOR_TARGETS", target),
+        secs(30.0),
+    );
+    assert_eq!(run.code(), 0, "{run:?}");
 
     // A failed Pod of no controller will stay failed.
     cluster
@@ -226,7 +234,8 @@ fn a_service_by_its_ready_endpoints_with_or_without_a_selector() {
 
     let run = cluster.run(&["-t", "3", "k8s:svc/db#min=2"]);
     assert_eq!(run.code(), 124, "{run:?}");
-    run.says("service db has 1 endpoint ready of 2 (#min=2)");
+    run.says("service db has 1 endpoint ready of 2 (#min=2)")
+        .says("for k8s:svc/db#min=2");
 
     // No selector: the endpoints are written by hand, their conditions unset (ready).
     cluster.api.put(

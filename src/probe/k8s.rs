@@ -219,6 +219,10 @@ impl Kube {
             .0
             .get_or_init(|| kubeconfig::cluster().map(Arc::new))
             .clone()?;
+        if namespace.is_none() {
+            namespace_name(&cluster.namespace)
+                .map_err(|error| format!("the namespace of {}: {error}", cluster.source))?;
+        }
         Ok(Kube {
             kind,
             name: name.to_owned(),
