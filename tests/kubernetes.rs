@@ -73,6 +73,28 @@ impl Cluster {
     fn run(&self, args: &[&str]) -> Run {
         run_within(&mut self.waitfor(args), secs(60.0))
     }
+
+    /// Waits for `target` while the answer at `path` goes through `states`:
+    /// each is put (none, for ""), and the line it makes waitfor say is waited
+    /// for; then `ready` is put, and waitfor must end with exit 0.
+    fn through(&self, target: &str, path: &str, states: &[(String, &str)], ready: String) {
+        let mut waiting = Running::spawn(&mut self.waitfor(&["-v", "-t", "60", target]));
+        for (answer, said) in states {
+            if !answer.is_empty() {
+                self.api.put(path, answer);
+            }
+            waiting.wait_for_line(said, secs(20.0));
+        }
+        self.api.put(path, &ready);
+        assert_eq!(
+            waiting.wait(secs(20.0)).code(),
+            Some(0),
+            "{}",
+            waiting.last_lines()
+        );
+        let said = waiting.seen.join("\n");
+        assert!(!said.contains("bm90LWEtcmVhbC1zaWduYXR1cmU"), "{said}");
+    }
 }
 
 /// Each request for `path` came with the token, from waitfor, at least `apart` after the one before.
@@ -101,22 +123,18 @@ fn asked_gently(seen: &[Seen], path: &str) {
 #[test]
 fn a_job_not_created_then_running_then_complete() {
     let cluster = Cluster::new("job");
-    let mut waiting = Running::spawn(&mut cluster.waitfor(&["-v", "-t", "60", "k8s:job/migrate"]));
-    waiting.wait_for_line(
-        "job migrate does not exist in namespace shop yet",
-        secs(20.0),
-    );
-    cluster.api.put(JOB, &fixture("job-running"));
-    waiting.wait_for_line(
-        "job migrate has not completed: 1 active, 0 succeeded, 0 failed",
-        secs(20.0),
-    );
-    cluster.api.put(JOB, &fixture("job-complete"));
-    waiting.wait_for_line("k8s:job/migrate is ready after", secs(20.0));
-    assert_eq!(waiting.wait(secs(10.0)).code(), Some(0));
+    let states = [
+        (
+            String::new(),
+            "job migrate does not exist in namespace shop yet",
+        ),
+        (
+            fixture("job-running"),
+            "job migrate has not completed: 1 active, 0 succeeded, 0 failed",
+        ),
+    ];
+    cluster.through("k8s:job/migrate", JOB, &states, fixture("job-complete"));
     asked_gently(&cluster.api.seen(), JOB);
-    let said = waiting.seen.join("\n");
-    assert!(!said.contains("bm90LWEtcmVhbC1zaWduYXR1cmU"), "{said}");
 }
 
 #[test]
@@ -151,19 +169,17 @@ fn a_failed_job_ends_the_wait_at_once_with_its_reason() {
 fn a_pod_by_name_until_ready_and_a_failed_one_at_once() {
     let cluster = Cluster::new("pod");
     let path = "/api/v1/namespaces/shop/pods/db-0";
-    cluster.api.put(path, &fixture("pod-crashing"));
-    let mut waiting = Running::spawn(&mut cluster.waitfor(&["-v", "-t", "60", "k8s:pod/db-0"]));
-    waiting.wait_for_line(
-        "pod db-0 is not Ready: Running, container postgres CrashLoopBackOff: back-off 40s",
-        secs(20.0),
-    );
-    cluster.api.put(path, &fixture("pod-running"));
-    waiting.wait_for_line(
-        "pod db-0 is not Ready: Running: ContainersNotReady (containers with unready status: [postgres])",
-        secs(20.0),
-    );
-    cluster.api.put(path, &fixture("pod-ready"));
-    assert_eq!(waiting.wait(secs(20.0)).code(), Some(0));
+    let states = [
+        (
+            fixture("pod-crashing"),
+            "pod db-0 is not Ready: Running, container postgres CrashLoopBackOff: back-off 40s",
+        ),
+        (
+            fixture("pod-running"),
+            "pod db-0 is not Ready: Running: ContainersNotReady (containers with unready status: [postgres])",
+        ),
+    ];
+    cluster.through("k8s:pod/db-0", path, &states, fixture("pod-ready"));
     asked_gently(&cluster.api.seen(), path);
 
     cluster.api.put(
@@ -180,24 +196,23 @@ fn pods_by_label_all_ready_and_at_least_one() {
     let cluster = Cluster::new("pods");
     let path = "/api/v1/namespaces/shop/pods?labelSelector=app%3Ddb%2Ctier%21%3Dcache";
     let target = "k8s:pods?app=db,tier!=cache";
-    cluster.api.put(path, &pod_list(&[]));
-    let mut waiting = Running::spawn(&mut cluster.waitfor(&["-v", "-t", "60", target]));
-    waiting.wait_for_line(
-        "no pod in namespace shop matches app=db,tier!=cache yet",
-        secs(20.0),
-    );
-    cluster
-        .api
-        .put(path, &pod_list(&["pod-ready", "pod-running"]));
-    waiting.wait_for_line(
-        "1 of 2 pods matching app=db,tier!=cache Ready; db-0 is not",
-        secs(20.0),
-    );
+    let states = [
+        (
+            pod_list(&[]),
+            "no pod in namespace shop matches app=db,tier!=cache yet",
+        ),
+        (
+            pod_list(&["pod-ready", "pod-running"]),
+            "1 of 2 pods matching app=db,tier!=cache Ready; db-0 is not",
+        ),
+    ];
     // An evicted Pod of a StatefulSet is replaced by it: not counted, not a failure.
-    cluster
-        .api
-        .put(path, &pod_list(&["pod-ready", "pod-evicted"]));
-    assert_eq!(waiting.wait(secs(20.0)).code(), Some(0));
+    cluster.through(
+        target,
+        path,
+        &states,
+        pod_list(&["pod-ready", "pod-evicted"]),
+    );
     asked_gently(&cluster.api.seen(), path);
     // In WAITFOR_TARGETS, the selector's commas stay in it.
     let run = run_within(
@@ -222,14 +237,16 @@ fn a_service_by_its_ready_endpoints_with_or_without_a_selector() {
     let cluster = Cluster::new("service");
     let slices = "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3D";
     let db = format!("{slices}db");
-    cluster.api.put(&db, r#"{"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"60000"},"items":[]}"#);
-    let mut waiting = Running::spawn(&mut cluster.waitfor(&["-v", "-t", "60", "k8s:service/db"]));
-    waiting.wait_for_line("service db has no EndpointSlice yet", secs(20.0));
-    cluster.api.put(&db, &fixture("slices-none-ready"));
-    // Dual stack: two endpoints, each in an IPv4 and an IPv6 slice.
-    waiting.wait_for_line("service db has 0 endpoints ready of 2", secs(20.0));
-    cluster.api.put(&db, &fixture("slices-one-ready"));
-    assert_eq!(waiting.wait(secs(20.0)).code(), Some(0));
+    let none = r#"{"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{"resourceVersion":"60000"},"items":[]}"#;
+    let states = [
+        (none.to_owned(), "service db has no EndpointSlice yet"),
+        // Dual stack: two endpoints, each in an IPv4 and an IPv6 slice.
+        (
+            fixture("slices-none-ready"),
+            "service db has 0 endpoints ready of 2",
+        ),
+    ];
+    cluster.through("k8s:service/db", &db, &states, fixture("slices-one-ready"));
     asked_gently(&cluster.api.seen(), &db);
 
     let run = cluster.run(&["-t", "3", "k8s:svc/db#min=2"]);
@@ -250,20 +267,22 @@ fn a_service_by_its_ready_endpoints_with_or_without_a_selector() {
 fn rollouts_as_kubectl_rollout_status_judges_them() {
     let cluster = Cluster::new("rollout");
     let deployment = "/apis/apps/v1/namespaces/shop/deployments/web";
-    cluster
-        .api
-        .put(deployment, &fixture("deployment-unobserved"));
-    let mut waiting = Running::spawn(&mut cluster.waitfor(&["-v", "-t", "60", "k8s:deploy/web"]));
-    waiting.wait_for_line(
-        "deployment web: its spec update is not observed yet",
-        secs(20.0),
+    let states = [
+        (
+            fixture("deployment-unobserved"),
+            "deployment web: its spec update is not observed yet",
+        ),
+        (
+            fixture("deployment-progressing"),
+            "deployment web: 2 of 3 new replicas updated",
+        ),
+    ];
+    cluster.through(
+        "k8s:deploy/web",
+        deployment,
+        &states,
+        fixture("deployment-complete"),
     );
-    cluster
-        .api
-        .put(deployment, &fixture("deployment-progressing"));
-    waiting.wait_for_line("deployment web: 2 of 3 new replicas updated", secs(20.0));
-    cluster.api.put(deployment, &fixture("deployment-complete"));
-    assert_eq!(waiting.wait(secs(20.0)).code(), Some(0));
 
     cluster.api.put(deployment, &fixture("deployment-deadline"));
     let run = cluster.run(&["-t", "60", "k8s:deployment/web"]);

@@ -856,48 +856,39 @@ mod tests {
 
     #[test]
     fn a_rollout_as_kubectl_rollout_status_judges_it() {
-        let web = |generation: i64, status: &str| {
+        let web = |observed: i64, status: &str| {
             json(&format!(
-                r#"{{"metadata":{{"generation":{generation}}},"spec":{{"replicas":3}},"status":{status}}}"#
+                r#"{{"metadata":{{"generation":2}},"spec":{{"replicas":3}},"status":{{"observedGeneration":{observed},{status}}}}}"#
             ))
         };
-        for (object, expected) in [
+        for (observed, status, expected) in [
             (
-                web(
-                    2,
-                    r#"{"observedGeneration":1,"replicas":3,"updatedReplicas":3,"availableReplicas":3}"#,
-                ),
+                1,
+                r#""replicas":3,"updatedReplicas":3,"availableReplicas":3"#,
                 "not yet: deployment web: its spec update is not observed yet",
             ),
             (
-                web(
-                    2,
-                    r#"{"observedGeneration":2,"replicas":4,"updatedReplicas":2,"availableReplicas":3}"#,
-                ),
+                2,
+                r#""replicas":4,"updatedReplicas":2,"availableReplicas":3"#,
                 "not yet: deployment web: 2 of 3 new replicas updated",
             ),
             (
-                web(
-                    2,
-                    r#"{"observedGeneration":2,"replicas":4,"updatedReplicas":3,"availableReplicas":3}"#,
-                ),
+                2,
+                r#""replicas":4,"updatedReplicas":3,"availableReplicas":3"#,
                 "not yet: deployment web: 1 old replicas pending termination",
             ),
             (
-                web(
-                    2,
-                    r#"{"observedGeneration":2,"replicas":3,"updatedReplicas":3,"availableReplicas":2}"#,
-                ),
+                2,
+                r#""replicas":3,"updatedReplicas":3,"availableReplicas":2"#,
                 "not yet: deployment web: 2 of 3 updated replicas available",
             ),
             (
-                web(
-                    2,
-                    r#"{"observedGeneration":2,"replicas":3,"updatedReplicas":3,"availableReplicas":3}"#,
-                ),
+                2,
+                r#""replicas":3,"updatedReplicas":3,"availableReplicas":3"#,
                 "ready",
             ),
         ] {
+            let object = web(observed, status);
             assert_eq!(said(deployment(&object, "deployment web")), expected);
         }
         let sts = json(
