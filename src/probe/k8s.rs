@@ -61,6 +61,13 @@ pub struct ClusterOnce(OnceCell<Result<Arc<Cluster>, String>>);
 
 #[derive(Clone)]
 pub struct Kube {
+    object: Object,
+    cluster: Arc<Cluster>,
+}
+
+/// What a `k8s:` target names, read from its text alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Object {
     kind: Kind,
     /// The object's name; for `pods?…`, the label selector as written.
     name: String,
@@ -68,7 +75,6 @@ pub struct Kube {
     namespace: Option<String>,
     /// `#min`: the ready endpoints a Service needs.
     min: u64,
-    cluster: Arc<Cluster>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -153,8 +159,24 @@ impl Resource {
 }
 
 impl Kube {
-    /// What follows `k8s:`, and its fragment's keys.
+    /// What follows `k8s:`, and its fragment's keys; the cluster is found at
+    /// the first target that names an object rightly.
     pub fn parse(text: &str, keys: &[Key], clusters: &ClusterOnce) -> Result<Self, String> {
+        let object = Object::parse(text, keys)?;
+        let cluster = clusters
+            .0
+            .get_or_init(|| kubeconfig::cluster().map(Arc::new))
+            .clone()?;
+        if object.namespace.is_none() {
+            namespace_name(&cluster.namespace)
+                .map_err(|error| format!("the namespace of {}: {error}", cluster.source))?;
+        }
+        Ok(Kube { object, cluster })
+    }
+}
+
+impl Object {
+    fn parse(text: &str, keys: &[Key]) -> Result<Self, String> {
         let usage = || {
             format!(
                 "write k8s:[NAMESPACE/]KIND/NAME (KIND: job, pod, service, deployment, \
@@ -215,26 +237,25 @@ impl Kube {
                 }
             }
         }
-        let cluster = clusters
-            .0
-            .get_or_init(|| kubeconfig::cluster().map(Arc::new))
-            .clone()?;
-        if namespace.is_none() {
-            namespace_name(&cluster.namespace)
-                .map_err(|error| format!("the namespace of {}: {error}", cluster.source))?;
-        }
-        Ok(Kube {
+        Ok(Object {
             kind,
             name: name.to_owned(),
             namespace: namespace.map(str::to_owned),
             min,
-            cluster,
         })
     }
+}
 
+impl Kube {
     pub async fn check(&self) -> Result<Ready, Failure> {
-        let namespace = self.namespace.as_deref().unwrap_or(&self.cluster.namespace);
-        let resource = self.kind.resource();
+        let Object {
+            kind,
+            name,
+            namespace,
+            min,
+        } = &self.object;
+        let namespace = namespace.as_deref().unwrap_or(&self.cluster.namespace);
+        let resource = kind.resource();
         let collection = match resource.group {
             "" => format!("/api/v1/namespaces/{namespace}/{}", resource.plural),
             group => format!(
@@ -242,17 +263,17 @@ impl Kube {
                 resource.plural
             ),
         };
-        let path = match self.kind {
-            Kind::Pods => format!("{collection}?labelSelector={}", percent_encoded(&self.name)),
+        let path = match kind {
+            Kind::Pods => format!("{collection}?labelSelector={}", percent_encoded(name)),
             Kind::Service => format!(
                 "{collection}?labelSelector={}",
-                percent_encoded(&format!("kubernetes.io/service-name={}", self.name))
+                percent_encoded(&format!("kubernetes.io/service-name={name}"))
             ),
-            _ => format!("{collection}/{}", self.name),
+            _ => format!("{collection}/{name}"),
         };
         let (status, body) = self.get(&path).await?;
         let object: Option<Value> = serde_json::from_slice(&body).ok();
-        let what = format!("{} {}", self.kind.word(), self.name);
+        let what = format!("{} {name}", kind.word());
         if status != StatusCode::OK {
             return Err(Failure::new(self.refused(
                 status,
@@ -271,11 +292,11 @@ impl Kube {
                 }
             )));
         };
-        let judged = match self.kind {
+        let judged = match kind {
             Kind::Job => job(&object, &what),
             Kind::Pod => pod(&object, &what),
-            Kind::Pods => pods(&object, &self.name, namespace),
-            Kind::Service => service(&object, &what, self.min),
+            Kind::Pods => pods(&object, name, namespace),
+            Kind::Service => service(&object, &what, *min),
             Kind::Deployment => deployment(&object, &what),
             Kind::StatefulSet => statefulset(&object, &what),
             Kind::DaemonSet => daemonset(&object, &what),
@@ -327,7 +348,8 @@ impl Kube {
             .and_then(|status| status.get("message"))
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let verb = if self.kind.listed() { "list" } else { "get" };
+        let Object { kind, name, .. } = &self.object;
+        let verb = if kind.listed() { "list" } else { "get" };
         let qualified = resource.qualified();
         match status.as_u16() {
             401 => format!(
@@ -346,8 +368,8 @@ impl Kube {
             {
                 format!(
                     "{} {} does not exist in namespace {namespace} yet",
-                    self.kind.word(),
-                    self.name
+                    kind.word(),
+                    name
                 )
             }
             404 => format!(
@@ -799,22 +821,12 @@ pub fn fuzzed_answer(answer: &[u8]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn parsed(text: &str) -> Result<(Kind, String, Option<String>), String> {
-        let cluster = ClusterOnce::default();
-        // No cluster is needed to refuse a target: parse stops before it looks for one.
-        match Kube::parse(text, &[], &cluster) {
-            Ok(kube) => Ok((kube.kind, kube.name, kube.namespace)),
-            Err(error)
-                if error.contains("no Kubernetes cluster") || error.contains("KUBECONFIG") =>
-            {
-                Err("parsed".into())
-            }
-            Err(error) => Err(error),
-        }
+    fn parsed(text: &str) -> Result<Object, String> {
+        Object::parse(text, &[])
     }
 
     #[test]
-    fn refuses_what_is_no_object_before_looking_for_a_cluster() {
+    fn reads_an_object_or_refuses_what_is_none() {
         for (text, said) in [
             ("job", "write k8s:[NAMESPACE/]KIND/NAME"),
             ("widget/x", "write k8s:"),
@@ -831,14 +843,32 @@ mod tests {
             let error = parsed(text).unwrap_err();
             assert!(error.contains(said), "{text}: {error}");
         }
-        for fine in [
-            "job/migrate",
-            "shop/deploy/web",
-            "pods?app=db,tier!=cache,!legacy",
-            "shop/pods?app.kubernetes.io/name=db",
-            "svc/db",
+        for (fine, kind, name, namespace) in [
+            ("job/migrate", Kind::Job, "migrate", None),
+            ("shop/deploy/web", Kind::Deployment, "web", Some("shop")),
+            (
+                "pods?app=db,tier!=cache,!legacy",
+                Kind::Pods,
+                "app=db,tier!=cache,!legacy",
+                None,
+            ),
+            (
+                "shop/pods?app.kubernetes.io/name=db",
+                Kind::Pods,
+                "app.kubernetes.io/name=db",
+                Some("shop"),
+            ),
+            ("pods/db-0", Kind::Pod, "db-0", None),
+            ("svc/db", Kind::Service, "db", None),
         ] {
-            assert_eq!(parsed(fine).unwrap_err(), "parsed", "{fine}");
+            let object = parsed(fine).unwrap();
+            let expected = Object {
+                kind,
+                name: name.into(),
+                namespace: namespace.map(Into::into),
+                min: 1,
+            };
+            assert_eq!(object, expected, "{fine}");
         }
     }
 

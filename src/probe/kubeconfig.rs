@@ -56,19 +56,20 @@ pub enum Credential {
 }
 
 impl Credential {
-    /// The bearer token for the next request, if any; kept as a secret.
+    /// The bearer token for the next request, if any. One read from a file is
+    /// kept as a secret then (a rotated one is new); a kubeconfig's, when read.
     pub fn token(&self) -> Result<Option<String>, String> {
-        let token = match self {
+        match self {
             Credential::TokenFile(path) => {
                 let bytes = local_file::read(path, local_file::SECRET_AT_MOST)
                     .map_err(|error| format!("the token {error}"))?;
-                String::from_utf8_lossy(&bytes).trim().to_owned()
+                let token = String::from_utf8_lossy(&bytes).trim().to_owned();
+                secret::keep_password(&token);
+                Ok(Some(token))
             }
-            Credential::Token(token) => token.clone(),
-            Credential::None => return Ok(None),
-        };
-        secret::keep_password(&token);
-        Ok(Some(token))
+            Credential::Token(token) => Ok(Some(token.clone())),
+            Credential::None => Ok(None),
+        }
     }
 }
 

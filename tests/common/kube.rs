@@ -4,8 +4,8 @@
 //! It answers GETs over TLS (rustls, with a certificate made by `openssl` as
 //! the cluster CA would sign one) the way kube-apiserver does: the objects
 //! the test puts at their API paths, lists at their collection paths with
-//! the `labelSelector` the client sent, and the `Status` bodies the real
-//! server writes for 401, 403 and 404, byte for byte in their shape. It
+//! the `labelSelector` the client sent, and `Status` bodies for 401, 403 and
+//! 404 in the form and words of kube-apiserver's (its RBAC message for 403). It
 //! checks the bearer token (or a client certificate signed by the CA), and
 //! keeps every request it was sent, with when and with what credential.
 
